@@ -1,0 +1,1 @@
+"""The ``clientflow`` command line: serve, workers, schema, deploy, users, benchmarks."""

@@ -1,0 +1,260 @@
+"""Instance operations: start, complete a task, deliver a message, fire a timer, operate."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from . import _clock, _deploy, _snapshot
+from ._errors import Conflict, NotAllowed, NotFound
+from ._forms import validate_form
+from ._runtime import Runtime, Step, data_diff, new_workflow, open_step, require_status, run
+from .models import Incident, InstanceStatus, Job, MessageSubscription, WorkItem, WorkItemStatus
+
+ACTIVE = (InstanceStatus.RUNNING, InstanceStatus.INCIDENT)
+
+
+def start(
+    rt: Runtime,
+    key: str,
+    data: Mapping[str, Any] | None = None,
+    user: str | None = None,
+    *,
+    start_message: str | None = None,
+) -> Step:
+    """Start a new instance of the newest version of ``key`` and run it to its first wait."""
+    with rt.db.session() as session:
+        version_id, _ = _deploy.latest(session, key)
+        version = rt.version(session, version_id)
+        workflow = new_workflow(rt, version)
+        step = Step(rt, session, uuid.uuid4(), version_id, version, workflow, user, _clock.now())
+        initial = dict(data or {})
+
+        def begin(step: Step) -> None:
+            if start_message:
+                _catch_start_message(step, start_message, initial)
+            else:
+                workflow.task_tree.data.update(initial)
+                for task in workflow.get_tasks(state=TaskState.READY):
+                    task.data.update(initial)
+            step.log("started", detail=f"{key} v{version_id}", after=data_diff({}, initial)[1])
+
+        return run(rt, step, begin)
+
+
+def _catch_start_message(step: Step, name: str, payload: Mapping[str, Any]) -> None:
+    step.workflow.task_tree.data.update(payload)
+    step.workflow.do_engine_steps()
+    catch_message(step, name, payload)
+
+
+def catch_message(step: Step, name: str, payload: Mapping[str, Any]) -> None:
+    """Deliver a message; its payload lands in the catching task's data.
+
+    Spiff only keeps a payload when the event names a ``messageVariable``; we
+    merge it into the data of the task that waits for it otherwise, before the
+    catch, so the tasks that follow inherit it.
+    """
+    for task in step.workflow.get_tasks(state=TaskState.WAITING):
+        event = getattr(task.task_spec, "event_definition", None)
+        if getattr(event, "name", None) == name and getattr(event, "message_var", None) is None:
+            task.data.update(payload)
+    step.workflow.catch(BpmnEvent(MessageEventDefinition(name), dict(payload)))
+
+
+def complete_task(
+    rt: Runtime, task_id: uuid.UUID, data: Mapping[str, Any], user: str | None
+) -> Step:
+    """Complete a user task with form data validated against its schema."""
+    with rt.db.session() as session:
+        instance_id = session.scalar(sa.select(WorkItem.instance_id).where(WorkItem.id == task_id))
+        if instance_id is None:
+            raise NotFound(f"task {task_id} does not exist")
+        step = open_step(rt, session, instance_id, user)  # locks: read the item after this
+        item = session.get(WorkItem, task_id)
+        assert item is not None
+        task = step.workflow.get_task_from_id(task_id) if task_id in step.before.user_tasks else None
+        if item.status != WorkItemStatus.OPEN or task is None:
+            who = f" by {item.completed_by}" if item.completed_by else ""
+            raise Conflict(f"task '{item.title}' was already {item.status}{who}")
+        require_status(step, InstanceStatus.RUNNING)
+        _check_may_complete(rt, session, item, user)
+        meta = step.version.user_tasks[task.task_spec.name]
+        clean = validate_form(meta.form_schema, data)
+
+        def apply(step: Step) -> None:
+            before = dict(task.data)
+            task.data.update(clean)
+            task.run()
+            step.acted_task = task.id
+            old, new = data_diff(before, task.data)
+            step.log("task_completed", task=task, before=old, after=new)
+
+        return run(rt, step, apply)
+
+
+def _check_may_complete(rt: Runtime, session: Any, item: WorkItem, user: str | None) -> None:
+    """The assignee, or a member of the task's group while it is unassigned."""
+    if user is None:
+        return  # system calls (tests, imports) act for the process itself
+    if item.assignee is not None:
+        if item.assignee != user:
+            raise NotAllowed(f"task '{item.title}' is assigned to {item.assignee}, not to {user}")
+        return
+    info = rt.directory.user(session, user)
+    if item.group_name and (info is None or item.group_name not in info.groups):
+        raise NotAllowed(f"{user} is not in group '{item.group_name}' that owns '{item.title}'")
+
+
+def deliver_message(
+    rt: Runtime,
+    name: str,
+    correlation: Mapping[str, Any],
+    payload: Mapping[str, Any],
+    user: str | None = None,
+) -> tuple[str, Step | None]:
+    """Deliver to the instance waiting for it, else start a process with that start message.
+
+    Returns ``("delivered", step)``, ``("started", step)`` or ``("unmatched", None)``.
+    """
+    corr = _snapshot.correlation_string(tuple(correlation), dict(correlation))
+    with rt.db.session() as session:
+        instance_id = session.scalar(
+            sa.select(MessageSubscription.instance_id)
+            .where(MessageSubscription.message_name == name, MessageSubscription.correlation == corr)
+            .order_by(MessageSubscription.id)
+            .limit(1)
+        )
+        if instance_id is not None:
+            step = open_step(rt, session, instance_id, user)
+            require_status(step, InstanceStatus.RUNNING)
+
+            def catch(step: Step) -> None:
+                catch_message(step, name, payload)
+                step.log("message", detail=name, after=data_diff({}, dict(payload))[1])
+
+            return "delivered", run(rt, step, catch)
+        key = _process_started_by(rt, session, name)
+    if key is None:
+        return "unmatched", None
+    data = {**dict(correlation), **dict(payload)}
+    return "started", start(rt, key, data, user, start_message=name)
+
+
+def _process_started_by(rt: Runtime, session: Any, message: str) -> str | None:
+    from .models import ProcessVersion
+
+    rows = session.execute(
+        sa.select(ProcessVersion.key, ProcessVersion.start_messages).order_by(
+            ProcessVersion.key, ProcessVersion.version.desc()
+        )
+    ).all()
+    seen: set[str] = set()
+    for key, messages in rows:
+        if key in seen:
+            continue
+        seen.add(key)
+        if message in (messages or []):
+            return str(key)
+    return None
+
+
+def fire_timer(rt: Runtime, job_id: uuid.UUID) -> Step | None:
+    """Fire one due timer; ``None`` if another worker already did or it is not yet due."""
+    with rt.db.session() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.due_at > _clock.now():
+            return None
+        step = open_step(rt, session, job.instance_id, None)
+        if step.status != InstanceStatus.RUNNING or job_id not in step.before.timers:
+            session.execute(sa.delete(Job).where(Job.id == job_id))
+            return None
+
+        def fire(step: Step) -> None:
+            task = step.workflow.get_task_from_id(job_id)
+            step.log("timer_fired", task=task, detail=job.task_name)
+
+        return run(rt, step, fire)
+
+
+def cancel(rt: Runtime, instance_id: uuid.UUID, user: str | None) -> Step:
+    with rt.db.session() as session:
+        step = open_step(rt, session, instance_id, user)
+        require_status(step, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.INCIDENT)
+
+        def do(step: Step) -> None:
+            step.workflow.cancel()
+            step.status = InstanceStatus.CANCELLED
+            step.log("cancelled")
+
+        return run(rt, step, do)
+
+
+def set_suspended(rt: Runtime, instance_id: uuid.UUID, user: str | None, suspend: bool) -> Step:
+    """Suspend (timers and tasks wait) or resume an instance."""
+    with rt.db.session() as session:
+        step = open_step(rt, session, instance_id, user)
+        if suspend:
+            require_status(step, InstanceStatus.RUNNING, InstanceStatus.INCIDENT)
+        else:
+            require_status(step, InstanceStatus.SUSPENDED)
+
+        def do(step: Step) -> None:
+            step.status = InstanceStatus.SUSPENDED if suspend else InstanceStatus.RUNNING
+            step.log("suspended" if suspend else "resumed")
+
+        return run(rt, step, do)
+
+
+def resolve_incident(
+    rt: Runtime,
+    instance_id: uuid.UUID,
+    user: str | None,
+    *,
+    skip: bool = False,
+    data: Mapping[str, Any] | None = None,
+) -> Step:
+    """Retry the failed task (optionally with corrected data) or skip it."""
+    with rt.db.session() as session:
+        step = open_step(rt, session, instance_id, user)
+        require_status(step, InstanceStatus.INCIDENT)
+        incident = session.scalar(
+            sa.select(Incident)
+            .where(Incident.instance_id == instance_id, Incident.resolved_at.is_(None))
+            .order_by(Incident.id.desc())
+            .limit(1)
+        )
+
+        def do(step: Step) -> None:
+            task = _failed_task(step, incident)
+            if task is not None:
+                if data:
+                    task.data.update(data)
+                if skip:
+                    task._set_state(TaskState.COMPLETED)
+                    task.task_spec._on_complete(task)
+                elif task.state == TaskState.ERROR:
+                    task._set_state(TaskState.READY)
+            step.status = InstanceStatus.RUNNING
+            if incident is not None:
+                incident.resolved_at = step.now
+                incident.resolution = "skipped" if skip else "retried"
+                incident.resolved_by = user
+            step.log("skipped" if skip else "retried", task=task)
+
+        return run(rt, step, do)
+
+
+def _failed_task(step: Step, incident: Incident | None) -> Any:
+    if incident is not None and incident.task_id is not None:
+        task = step.workflow.tasks.get(incident.task_id)
+        if task is not None:
+            return task
+    errored = step.workflow.get_tasks(state=TaskState.ERROR)
+    return errored[0] if errored else None

@@ -1,0 +1,74 @@
+"""What a workflow looks like from outside: open user tasks, timers, message waits.
+
+The step takes a snapshot before and after running the workflow and writes
+only the difference to the inbox, job and subscription tables, so those rows
+are always derived from the workflow and can never disagree with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from ._definitions import ParsedVersion
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    user_tasks: frozenset[UUID]
+    timers: dict[UUID, tuple[str, datetime]]
+    waits: frozenset[tuple[str, str]]
+
+
+def take(workflow: BpmnWorkflow, version: ParsedVersion) -> Snapshot:
+    user_tasks = frozenset(
+        t.id for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+    )
+    timers: dict[UUID, tuple[str, datetime]] = {}
+    waits: set[tuple[str, str]] = set()
+    for task in workflow.event_manager.tasks.values() if hasattr(workflow, "event_manager") else ():
+        if not task.has_state(TaskState.WAITING):
+            continue
+        event = task.task_spec.event_definition
+        if isinstance(event, TimerEventDefinition):
+            due = timer_due(task)
+            if due is not None:
+                timers[task.id] = (task.task_spec.name, due)
+        elif isinstance(event, MessageEventDefinition):
+            keys = version.correlation_keys.get(event.name, ())
+            waits.add((event.name, correlation_string(keys, task.data)))
+    return Snapshot(user_tasks, timers, frozenset(waits))
+
+
+def timer_due(task: Any) -> datetime | None:
+    """When a waiting timer task falls due, from the value Spiff computed for it."""
+    value = task._get_internal_data("event_value")
+    if value is None:
+        return None
+    if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
+        if not isinstance(value, dict) or value.get("cycles") == 0:
+            return None
+        value = value["next"]
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def correlation_string(keys: tuple[str, ...], data: dict[str, Any]) -> str:
+    """``a=1&b=x`` over the sorted keys, the form a message lookup compares with."""
+    return "&".join(f"{k}={data.get(k, '')}" for k in sorted(keys))

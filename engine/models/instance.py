@@ -1,0 +1,44 @@
+"""A running (or finished) process instance: its state, without the spec."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UtcDateTime, utcnow
+
+
+class InstanceStatus(enum.StrEnum):
+    RUNNING = "running"
+    SUSPENDED = "suspended"
+    INCIDENT = "incident"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Instance(Base):
+    """``state`` is SpiffWorkflow's serialized workflow minus the spec (JSON text).
+
+    ``revision`` counts steps; it lets readers detect that a step happened
+    between two reads and makes a replayed step observable in tests.
+    """
+
+    __tablename__ = "process_instance"
+    __table_args__ = (sa.Index("ix_instance_status_key", "status", "process_key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    process_key: Mapped[str] = mapped_column(sa.String(100))
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("process_version.id"))
+    status: Mapped[str] = mapped_column(sa.String(20), default=InstanceStatus.RUNNING)
+    state: Mapped[str] = mapped_column(sa.Text)
+    revision: Mapped[int] = mapped_column(default=1)
+    business_key: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    customer_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    started_by: Mapped[str | None] = mapped_column(sa.String(100))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,77 @@
+"""Shared fixtures: real databases (SQLite file, and PostgreSQL when configured).
+
+``CLIENTFLOW_TEST_DATABASE_URL`` points at a PostgreSQL server (CI sets it);
+each test gets its own schema there, dropped afterwards. Without it the
+PostgreSQL variants are skipped with the reason printed.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from engine import Database, Engine, OperatorRegistry
+
+PG_URL = os.environ.get("CLIENTFLOW_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("CLIENTFLOW_TEST_REDIS_URL")
+NO_PG = "PostgreSQL tests skipped: set CLIENTFLOW_TEST_DATABASE_URL to run them"
+NO_REDIS = "Redis/Celery tests skipped: set CLIENTFLOW_TEST_REDIS_URL to run them"
+BPMN = Path(__file__).parent / "engine" / "bpmn"
+
+
+def pg_schema_url(schema: str) -> str:
+    assert PG_URL is not None
+    from engine._db import normalise_url
+
+    url = sa.make_url(normalise_url(PG_URL))
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
+    if not PG_URL:
+        pytest.skip(NO_PG)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(pg_schema_url("public"))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield pg_schema_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test using this runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'clientflow.sqlite'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+def make_engine(url: str, operators: OperatorRegistry | None = None) -> Engine:
+    engine = Engine(Database(url), operators)
+    engine.create_schema()
+    return engine
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.db.dispose()
+
+
+def bundle(*names: str) -> dict[str, str]:
+    """Files from tests/engine/bpmn as a deployable bundle."""
+    return {name: (BPMN / name).read_text() for name in names}
