@@ -52,11 +52,11 @@ __all__ = [
     "StepContext",
     "add_group",
     "add_user",
+    "business_deadline",
     "check_password",
     "issue_token",
     "set_calendar",
     "set_out_of_office",
     "user_for_token",
-    "business_deadline",
     "using_clock",
 ]

@@ -50,7 +50,7 @@ class _ClockedDatetime(datetime):
         return current.astimezone(tz) if tz is not None else current.replace(tzinfo=None)
 
 
-_spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]
+_spiff_timer.datetime = _ClockedDatetime
 
 
 class ManualClock:

@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
+from SpiffWorkflow.spiff.specs.defaults import UserTask
 
 from ._errors import DefinitionError, Problem
 from ._validation import check_bundle, check_specs
@@ -110,7 +110,9 @@ def _build_version(parser: SpiffBpmnParser, key: str, files: Mapping[str, str]) 
             event = getattr(task_spec, "event_definition", None)
             if isinstance(event, MessageEventDefinition):
                 props = task_spec.extensions.get("properties", {})
-                keys = tuple(k.strip() for k in props.get("correlationKeys", "").split(",") if k.strip())
+                keys = tuple(
+                    k.strip() for k in props.get("correlationKeys", "").split(",") if k.strip()
+                )
                 correlation_keys[event.name] = keys
                 if isinstance(task_spec, StartEvent) and process_spec is spec:
                     start_messages.append(event.name)

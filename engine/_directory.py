@@ -96,5 +96,10 @@ def _load_user(session: Session, username: str) -> UserInfo | None:
         sa.select(Membership.group_name).where(Membership.username == username)
     ).all()
     return UserInfo(
-        user.username, user.active, user.out_of_office, user.substitute, user.manager, frozenset(groups)
+        user.username,
+        user.active,
+        user.out_of_office,
+        user.substitute,
+        user.manager,
+        frozenset(groups),
     )

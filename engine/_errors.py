@@ -96,7 +96,7 @@ class ScriptError(EngineError):
 
 
 class SandboxViolation(ScriptError):
-    """A script tried something the sandbox forbids (imports, dunders, I/O, too much CPU or memory)."""
+    """A script tried what the sandbox forbids: imports, dunders, I/O, too much CPU or memory."""
 
 
 class OperatorError(EngineError):

@@ -6,6 +6,7 @@ SHA-256 is stored, so a leaked database does not leak credentials.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
@@ -120,10 +121,8 @@ def check_password(engine: Engine, username: str, password: str) -> bool:
 
 def _hasher_dummy_verify() -> None:
     """Spend the same time on unknown users, so timing does not reveal who exists."""
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher.verify(_DUMMY, "x")
-    except VerificationError:
-        pass
 
 
 _DUMMY = _hasher.hash("not-a-password")

@@ -79,7 +79,9 @@ def complete_task(
         step = open_step(rt, session, instance_id, user)  # locks: read the item after this
         item = session.get(WorkItem, task_id)
         assert item is not None
-        task = step.workflow.get_task_from_id(task_id) if task_id in step.before.user_tasks else None
+        task = (
+            step.workflow.get_task_from_id(task_id) if task_id in step.before.user_tasks else None
+        )
         if item.status != WorkItemStatus.OPEN or task is None:
             who = f" by {item.completed_by}" if item.completed_by else ""
             raise Conflict(f"task '{item.title}' was already {item.status}{who}")
@@ -127,7 +129,9 @@ def deliver_message(
     with rt.db.session() as session:
         instance_id = session.scalar(
             sa.select(MessageSubscription.instance_id)
-            .where(MessageSubscription.message_name == name, MessageSubscription.correlation == corr)
+            .where(
+                MessageSubscription.message_name == name, MessageSubscription.correlation == corr
+            )
             .order_by(MessageSubscription.id)
             .limit(1)
         )
@@ -186,7 +190,9 @@ def fire_timer(rt: Runtime, job_id: uuid.UUID) -> Step | None:
 def cancel(rt: Runtime, instance_id: uuid.UUID, user: str | None) -> Step:
     with rt.db.session() as session:
         step = open_step(rt, session, instance_id, user)
-        require_status(step, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.INCIDENT)
+        require_status(
+            step, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.INCIDENT
+        )
 
         def do(step: Step) -> None:
             step.workflow.cancel()

@@ -14,7 +14,9 @@ from .models import Job
 def due_job_ids(rt: Runtime, limit: int = 100) -> list[uuid.UUID]:
     """Ids of timers due now, oldest first. Workers then fire each in its own step."""
     with rt.db.session() as session:
-        query = sa.select(Job.id).where(Job.due_at <= _clock.now()).order_by(Job.due_at).limit(limit)
+        query = (
+            sa.select(Job.id).where(Job.due_at <= _clock.now()).order_by(Job.due_at).limit(limit)
+        )
         if not rt.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         return list(session.scalars(query).all())

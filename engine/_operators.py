@@ -58,9 +58,7 @@ class OperatorRegistry:
     def __init__(self) -> None:
         self._specs: dict[str, OperatorSpec] = {}
 
-    def register(
-        self, name: str, *, asynchronous: bool = False
-    ) -> Callable[[Operator], Operator]:
+    def register(self, name: str, *, asynchronous: bool = False) -> Callable[[Operator], Operator]:
         """Decorator: register ``func(ctx: StepContext, **params) -> JSON-able result``."""
 
         def decorate(func: Operator) -> Operator:

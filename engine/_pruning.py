@@ -28,7 +28,9 @@ from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 _FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
-_SETTLED = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+_SETTLED = (
+    TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+)
 
 
 def prune(workflow: BpmnWorkflow) -> int:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -46,11 +46,11 @@ from .models import (
 )
 
 STEP_KEY = "clientflow.step"
-_I = Instance.__table__
-_W = WorkItem.__table__
-_A = AuditEntry.__table__
-_J = Job.__table__
-_S = MessageSubscription.__table__
+_I = cast(sa.Table, Instance.__table__)
+_W = cast(sa.Table, WorkItem.__table__)
+_A = cast(sa.Table, AuditEntry.__table__)
+_J = cast(sa.Table, Job.__table__)
+_S = cast(sa.Table, MessageSubscription.__table__)
 
 
 @dataclass
@@ -371,9 +371,13 @@ def new_workflow(rt: Runtime, version: ParsedVersion) -> BpmnWorkflow:
     return BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=rt.script_engine)
 
 
-def data_diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def data_diff(
+    before: dict[str, Any], after: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the keys a step changed: their old and new values, as JSON values."""
-    keys = {k for k in before.keys() | after.keys() if before.get(k, _MISSING) != after.get(k, _MISSING)}
+    keys = {
+        k for k in before.keys() | after.keys() if before.get(k, _MISSING) != after.get(k, _MISSING)
+    }
     old = {k: before[k] for k in keys if k in before}
     new = {k: after[k] for k in keys if k in after}
     return _state.to_jsonable(old), _state.to_jsonable(new)

@@ -48,10 +48,12 @@ def step_context(ctx: StepContext) -> Iterator[StepContext]:
         _step.reset(token)
 
 
-class ScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+class ScriptEngine(PythonScriptEngine):
     """Spiff's script engine with our sandbox and operator dispatch."""
 
-    def __init__(self, operators: OperatorRegistry, helpers: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, operators: OperatorRegistry, helpers: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(environment=SandboxEnvironment({**DEFAULT_HELPERS, **(helpers or {})}))
         self.operators = operators
 
@@ -61,7 +63,9 @@ class ScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         except ScriptError as exc:
             raise _task_error(task, exc, f"expression '{expression}'") from exc
         except Exception as exc:  # the sandbox wraps errors; this is a last line of defence
-            raise _task_error(task, ScriptError(f"{type(exc).__name__}: {exc}"), "expression") from exc
+            raise _task_error(
+                task, ScriptError(f"{type(exc).__name__}: {exc}"), "expression"
+            ) from exc
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
         try:
@@ -88,7 +92,9 @@ class ScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         except EngineError as exc:
             raise _operator_error(task, name, exc) from exc
         except Exception as exc:  # an operator bug must become an incident, not a crash
-            raise _operator_error(task, name, OperatorError(f"{type(exc).__name__}: {exc}")) from exc
+            raise _operator_error(
+                task, name, OperatorError(f"{type(exc).__name__}: {exc}")
+            ) from exc
         return json.dumps(to_jsonable(result))
 
 
@@ -105,6 +111,8 @@ def _task_error(task: Any, exc: ScriptError, what: str) -> WorkflowTaskException
 
 
 def _operator_error(task: Any, name: str, exc: EngineError) -> WorkflowTaskException:
-    err = WorkflowTaskException(f"operator '{name}' failed: {exc.message}", task=task, exception=exc)
+    err = WorkflowTaskException(
+        f"operator '{name}' failed: {exc.message}", task=task, exception=exc
+    )
     err.engine_error = exc
     return err

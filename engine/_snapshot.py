@@ -31,9 +31,7 @@ class Snapshot:
 
 
 def take(workflow: BpmnWorkflow, version: ParsedVersion) -> Snapshot:
-    user_tasks = frozenset(
-        t.id for t in workflow.get_tasks(state=TaskState.READY, manual=True)
-    )
+    user_tasks = frozenset(t.id for t in workflow.get_tasks(state=TaskState.READY, manual=True))
     timers: dict[UUID, tuple[str, datetime]] = {}
     waits: set[tuple[str, str]] = set()
     for task in workflow.event_manager.tasks.values() if hasattr(workflow, "event_manager") else ():

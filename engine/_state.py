@@ -28,7 +28,9 @@ STATE_FORMAT = 1
 
 def _make_registry() -> Any:
     registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
-    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    registry.register(
+        date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"])
+    )
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
     return registry
 
@@ -61,9 +63,7 @@ def loads(text: str, version: ParsedVersion, script_engine: PythonScriptEngine) 
     workflow = BpmnWorkflow(
         version.spec, version.subprocess_specs, script_engine=script_engine, deserializing=True
     )
-    workflow.tasks = {
-        UUID(k): reg.restore(v, workflow=workflow) for k, v in state["tasks"].items()
-    }
+    workflow.tasks = {UUID(k): reg.restore(v, workflow=workflow) for k, v in state["tasks"].items()}
     workflow.task_tree = workflow.tasks[UUID(state["root"])]
     workflow.success = state["success"]
     workflow.completed = state.get("completed", False)

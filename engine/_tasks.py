@@ -132,7 +132,9 @@ def assign(rt: Runtime, task_id: uuid.UUID, to_user: str, by_user: str) -> dict[
         if rt.directory.user(session, to_user) is None:
             raise NotFound(f"user {to_user} does not exist")
         target = resolve_substitute(session, rt.directory, to_user)
-        return work_item_dict(_set_assignee(session, item, target, item.assignee, by_user, "assigned"))
+        return work_item_dict(
+            _set_assignee(session, item, target, item.assignee, by_user, "assigned")
+        )
 
 
 def delegate(rt: Runtime, task_id: uuid.UUID, to_user: str, by_user: str) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
-from ._errors import Problem
 from ._calendar import parse_duration
+from ._errors import Problem
 
 if TYPE_CHECKING:
     from ._definitions import ParsedVersion
@@ -131,7 +131,9 @@ def check_specs(version: ParsedVersion, operators: OperatorRegistry | None) -> l
     return problems
 
 
-def _check_task(spec: Any, operators: OperatorRegistry | None, file: str | None) -> Iterator[Problem]:
+def _check_task(
+    spec: Any, operators: OperatorRegistry | None, file: str | None
+) -> Iterator[Problem]:
     element = getattr(spec, "bpmn_id", None) or spec.name
     if isinstance(spec, ServiceTask):
         if operators is not None and spec.operation_name not in operators:

@@ -18,7 +18,9 @@ class AuditEntry(Base):
     __tablename__ = "audit_entry"
     __table_args__ = (sa.Index("ix_audit_instance", "instance_id", "id"),)
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
     instance_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     user: Mapped[str | None] = mapped_column(sa.String(100))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import Conflict, Engine, FormInvalid, NotAllowed
-from engine import add_user
+from engine import Conflict, Engine, FormInvalid, NotAllowed, add_user
 
 from ..conftest import bundle
 

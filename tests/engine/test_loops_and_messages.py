@@ -65,7 +65,9 @@ def test_message_starts_then_correlates_by_case_number(engine: Engine) -> None:
     first = engine.send_message("new_request", {}, {"seq": 1})
     second = engine.send_message("new_request", {}, {"seq": 2})
     assert first["outcome"] == second["outcome"] == "started"
-    reply = engine.send_message("customer_reply", {"case_number": "CASE-2"}, {"text": "still broken"})
+    reply = engine.send_message(
+        "customer_reply", {"case_number": "CASE-2"}, {"text": "still broken"}
+    )
     assert reply["outcome"] == "delivered"
     assert reply["instance"]["id"] == second["instance"]["id"]
     [item] = engine.tasks(None, scope="all")
