@@ -17,7 +17,7 @@ from . import _deploy, _instances, _jobs, _queries, _tasks
 from ._db import Database
 from ._definitions import ParsedVersion
 from ._operators import OperatorRegistry
-from ._runtime import Runtime
+from ._runtime import Runtime, Step
 from ._scripting import ScriptEngine
 from .models import metadata
 
@@ -55,12 +55,12 @@ class Engine:
     def start(
         self, key: str, data: Mapping[str, Any] | None = None, user: str | None = None
     ) -> dict[str, Any]:
-        return _queries.step_summary(_instances.start(self.rt, key, data, user))
+        return _settled(_instances.start(self.rt, key, data, user))
 
     def complete_task(
         self, task_id: uuid.UUID | str, data: Mapping[str, Any], user: str | None = None
     ) -> dict[str, Any]:
-        return _queries.step_summary(_instances.complete_task(self.rt, _uuid(task_id), data, user))
+        return _settled(_instances.complete_task(self.rt, _uuid(task_id), data, user))
 
     def send_message(
         self,
@@ -72,29 +72,33 @@ class Engine:
         outcome, step = _instances.deliver_message(
             self.rt, name, correlation or {}, payload or {}, user
         )
-        return {"outcome": outcome, "instance": _queries.step_summary(step) if step else None}
+        return {"outcome": outcome, "instance": _settled(step) if step else None}
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire every timer due now; returns how many fired (for the embedded timer loop)."""
         fired = 0
         for job_id in _jobs.due_job_ids(self.rt, limit):
-            if _instances.fire_timer(self.rt, job_id) is not None:
-                fired += 1
+            fired += self.fire_timer(job_id)
         return fired
 
     def fire_timer(self, job_id: uuid.UUID | str) -> bool:
-        return _instances.fire_timer(self.rt, _uuid(job_id)) is not None
+        """Fire one timer if it is due; False if another worker already did."""
+        step = _instances.fire_timer(self.rt, _uuid(job_id))
+        if step is None:
+            return False
+        _settled(step)
+        return True
 
     def cancel(self, instance_id: uuid.UUID | str, user: str | None = None) -> dict[str, Any]:
-        return _queries.step_summary(_instances.cancel(self.rt, _uuid(instance_id), user))
+        return _settled(_instances.cancel(self.rt, _uuid(instance_id), user))
 
     def suspend(self, instance_id: uuid.UUID | str, user: str | None = None) -> dict[str, Any]:
         step = _instances.set_suspended(self.rt, _uuid(instance_id), user, True)
-        return _queries.step_summary(step)
+        return _settled(step)
 
     def resume(self, instance_id: uuid.UUID | str, user: str | None = None) -> dict[str, Any]:
         step = _instances.set_suspended(self.rt, _uuid(instance_id), user, False)
-        return _queries.step_summary(step)
+        return _settled(step)
 
     def retry(
         self,
@@ -103,11 +107,11 @@ class Engine:
         data: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         step = _instances.resolve_incident(self.rt, _uuid(instance_id), user, data=data)
-        return _queries.step_summary(step)
+        return _settled(step)
 
     def skip(self, instance_id: uuid.UUID | str, user: str | None = None) -> dict[str, Any]:
         step = _instances.resolve_incident(self.rt, _uuid(instance_id), user, skip=True)
-        return _queries.step_summary(step)
+        return _settled(step)
 
     def instance(self, instance_id: uuid.UUID | str) -> dict[str, Any]:
         with self.db.session() as session:
@@ -137,6 +141,14 @@ class Engine:
     def session(self) -> Any:
         """A read session (context manager) for queries the façade does not cover."""
         return self.db.session()
+
+
+def _settled(step: Step | None) -> dict[str, Any]:
+    """Run what the step deferred until after its commit, then summarise it."""
+    if step is not None and step.context is not None:
+        for callback in step.context.after_commit:
+            callback()
+    return _queries.step_summary(step)
 
 
 def _uuid(value: uuid.UUID | str) -> uuid.UUID:

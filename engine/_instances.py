@@ -93,6 +93,8 @@ def complete_task(
         def apply(step: Step) -> None:
             before = dict(task.data)
             task.data.update(clean)
+            if step.context is not None:
+                step.context.task_id, step.context.task_name = str(task.id), task.task_spec.name
             task.run()
             step.acted_task = task.id
             old, new = data_diff(before, task.data)

@@ -17,6 +17,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+STEP_KEY = "clientflow.step"
+"""Key in ``Session.info`` under which a step publishes its :class:`StepContext`."""
+
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 

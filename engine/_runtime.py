@@ -30,7 +30,7 @@ from ._db import Database
 from ._definitions import DefinitionCache, ParsedVersion, parse_bundle
 from ._directory import Directory
 from ._errors import EngineError, InstanceNotActive, NotFound
-from ._operators import OperatorRegistry, StepContext
+from ._operators import STEP_KEY, OperatorRegistry, StepContext
 from ._scripting import ScriptEngine, step_context
 from .models import (
     AuditEntry,
@@ -45,7 +45,6 @@ from .models import (
     WorkItemStatus,
 )
 
-STEP_KEY = "clientflow.step"
 _I = cast(sa.Table, Instance.__table__)
 _W = cast(sa.Table, WorkItem.__table__)
 _A = cast(sa.Table, AuditEntry.__table__)
@@ -209,6 +208,7 @@ def run(rt: Runtime, step: Step, action: Action) -> Step:
             if step.status in (InstanceStatus.RUNNING, InstanceStatus.INCIDENT):
                 advance(step)
             _write(step)
+            step.session.flush()  # ORM writes of handlers flush while the step is known
     finally:
         step.session.info.pop(STEP_KEY, None)
     return step

@@ -103,8 +103,8 @@ def _compile(source: str, mode: Mode) -> _Compiled:
         compile_restricted = compile_restricted_eval if mode == "eval" else compile_restricted_exec
         result = compile_restricted(tree, SCRIPT_FILENAME, policy=SandboxTransformer)
     except SyntaxError as exc:
-        return _Compiled(None, lines, error=f"syntax error: {exc.msg}", error_line=exc.lineno,
-                         error_text=exc.text)  # fmt: skip
+        error = f"syntax error: {exc.msg}"
+        return _Compiled(None, lines, error=error, error_line=exc.lineno, error_text=exc.text)
     except (ValueError, RecursionError, MemoryError) as exc:
         what = "is nested too deeply" if isinstance(exc, RecursionError) else "cannot be read"
         return _Compiled(None, lines, error=f"the script {what}", violation=True)
@@ -116,6 +116,7 @@ def _compile(source: str, mode: Mode) -> _Compiled:
 
 
 def _violation_rank(error: str) -> tuple[int, bool, int]:
+    """Report the first problem in reading order, in our words where we have them."""
     return error.rank() if isinstance(error, CompileViolation) else (0, True, 0)
 
 
@@ -136,8 +137,8 @@ def _may_mutate(tree: ast.AST) -> bool:
 def _make_builtins(guards: Guards) -> dict[str, Any]:
     """The allow-list of builtins; risky ones are guarded, forbidden ones say so when used."""
     table: dict[str, Any] = {name: getattr(builtins, name) for name in _PLAIN_BUILTINS}
-    table.update({name: Forbidden(f"'{name}' is not allowed in scripts")
-                  for name in _FORBIDDEN_BUILTINS})  # fmt: skip
+    for name in _FORBIDDEN_BUILTINS:
+        table[name] = Forbidden(f"'{name}' is not allowed in scripts")
     table["importlib"] = Forbidden("imports are not allowed in scripts")
     table["__import__"] = internal_import
     table.update(
@@ -179,7 +180,6 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         super().__init__({**DEFAULT_HELPERS, **(helpers or {})})
         self.cpu_seconds = cpu_seconds
         guards = Guards(max_sequence=max_sequence, max_int_bits=MAX_INT_BITS)
-        self._guards = guards
         self._namespace = {**guards.namespace(), "__builtins__": _make_builtins(guards)}
 
     def evaluate(

@@ -411,6 +411,8 @@ class Guards:
         if star:
             size += sum(abs(v) for v in values if isinstance(v, int))
         for value in values:
+            if isinstance(value, Decimal):  # %d turns it into an int
+                self.check_decimal(value)
             size += text_size(value, self.max_sequence)
             self.check_len(size, fmt, "at least ")
 
@@ -614,6 +616,8 @@ class Guards:
     def int_(self, *args: Any, **kwargs: Any) -> int:
         if args and isinstance(args[0], Decimal):
             self.check_decimal(args[0])
+        elif args and isinstance(args[0], _TEXT):  # in case the host lifted Python's own limit
+            self.check_bits(len(args[0]) * 3.33)
         return int(*args, **kwargs)
 
     def round_(self, number: Any, ndigits: Any = None) -> Any:

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from ._calendar import business_deadline
 from ._errors import EngineError, OperatorError, ScriptError
-from ._operators import OperatorRegistry, StepContext
+from ._operators import STEP_KEY, OperatorRegistry, StepContext
 from ._sandbox import SandboxEnvironment
 from ._state import to_jsonable
 
@@ -86,15 +86,20 @@ class ScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException("service tasks can only run inside a step", task=task)
         # shares the session and the after_commit list with the step
         task_ctx = replace(ctx, task_id=str(task.id), task_name=task.task_spec.name)
+        info = ctx.session.info
+        info[STEP_KEY] = task_ctx  # writes are recorded against this service task
         try:
             with ctx.session.begin_nested():
                 result = spec.func(task_ctx, **params)
+                ctx.session.flush()
         except EngineError as exc:
             raise _operator_error(task, name, exc) from exc
         except Exception as exc:  # an operator bug must become an incident, not a crash
             raise _operator_error(
                 task, name, OperatorError(f"{type(exc).__name__}: {exc}")
             ) from exc
+        finally:
+            info[STEP_KEY] = ctx
         return json.dumps(to_jsonable(result))
 
 

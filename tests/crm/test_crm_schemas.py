@@ -1,0 +1,66 @@
+"""Schemas load normalised values with clear field errors, and dump JSON-able dicts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from marshmallow import ValidationError
+
+import crm
+from crm.models import Quote, QuoteLine
+from crm.schemas import ContactSchema, DealSchema, LeadSchema, QuoteSchema
+
+
+def test_phones_and_emails_are_normalised_on_load() -> None:
+    loaded = ContactSchema().load(
+        {
+            "customer_id": 1,
+            "first_name": "Ivan",
+            "phones": [{"number": "8 (912) 345-67-89"}],
+            "emails": [{"address": "  Ivan.Petrov@Example.COM "}],
+        }
+    )
+    assert loaded["phones"][0]["number"] == "+79123456789"
+    assert loaded["emails"][0]["address"] == "ivan.petrov@example.com"
+
+
+def test_a_bad_phone_is_named_in_the_error() -> None:
+    with pytest.raises(ValidationError) as raised:
+        LeadSchema().load({"phone": "+7 (912", "email": "nope"})
+    assert raised.value.messages == {
+        "phone": ["not a valid phone number: '+7 (912'"],
+        "email": ["not a valid email address: 'nope'"],
+    }
+
+
+def test_range_and_unknown_field_errors() -> None:
+    with pytest.raises(ValidationError) as raised:
+        DealSchema().load({"customer_id": 1, "name": "X", "probability": 140, "colour": "red"})
+    assert set(raised.value.messages) == {"probability", "colour"}
+
+
+def test_the_model_normalises_too() -> None:
+    assert crm.normalise_phone("8 912 345 67 89") == "+79123456789"
+    with pytest.raises(crm.InvalidPhoneError, match=r"not a valid phone number: '\+7 \(912'"):
+        crm.normalise_phone("+7 (912")
+
+
+def test_quote_totals_and_margin_are_dumped_as_text() -> None:
+    quote = Quote(number="Q-000001", deal_id=1, currency="RUB")
+    quote.lines = [
+        QuoteLine(product_id=1, qty=Decimal("3"), unit_price=Decimal("100.00"),
+                  discount_pct=Decimal("10"), unit_cost=Decimal("60.00")),
+        QuoteLine(product_id=2, qty=Decimal("1"), unit_price=Decimal("49.99"),
+                  discount_pct=Decimal("0"), unit_cost=Decimal("20.00")),
+    ]  # fmt: skip
+
+    dumped = QuoteSchema().dump(quote)
+
+    assert (dumped["subtotal"], dumped["discount_total"], dumped["total"]) == (
+        "349.99",
+        "30.00",
+        "319.99",
+    )
+    assert (dumped["margin"], dumped["margin_pct"]) == ("119.99", "37.50")
+    assert quote.max_discount_pct() == Decimal("10")
