@@ -77,21 +77,22 @@ def deploy(
         session.flush()
         rt.definitions.put(parsed)
         rt.versions_by_id[row.id] = parsed
+        rt.newest[parsed.key] = (row.id, row.version)
         rows.append(row)
     return rows
 
 
-def latest(session: Session, key: str) -> tuple[int, str]:
-    """``(version_id, content_hash)`` of the newest version of ``key``."""
+def latest(session: Session, key: str) -> tuple[int, int]:
+    """``(version_id, version)`` of the newest version of ``key``."""
     row = session.execute(
-        sa.select(ProcessVersion.id, ProcessVersion.content_hash)
+        sa.select(ProcessVersion.id, ProcessVersion.version)
         .where(ProcessVersion.key == key)
         .order_by(ProcessVersion.version.desc())
         .limit(1)
     ).first()
     if row is None:
         raise NotFound(f"no process '{key}' is deployed")
-    return row.id, row.content_hash
+    return row.id, row.version
 
 
 def list_processes(session: Session) -> list[dict[str, Any]]:

@@ -14,7 +14,16 @@ from SpiffWorkflow.util.task import TaskState
 from . import _clock, _deploy, _snapshot
 from ._errors import Conflict, NotAllowed, NotFound
 from ._forms import validate_form
-from ._runtime import Runtime, Step, data_diff, new_workflow, open_step, require_status, run
+from ._runtime import (
+    Runtime,
+    StaleVersion,
+    Step,
+    data_diff,
+    new_workflow,
+    open_step,
+    require_status,
+    run,
+)
 from .models import Incident, InstanceStatus, Job, MessageSubscription, WorkItem, WorkItemStatus
 
 ACTIVE = (InstanceStatus.RUNNING, InstanceStatus.INCIDENT)
@@ -29,11 +38,29 @@ def start(
     start_message: str | None = None,
 ) -> Step:
     """Start a new instance of the newest version of ``key`` and run it to its first wait."""
+    try:
+        return _start(rt, key, data, user, start_message)
+    except StaleVersion:
+        rt.newest.pop(key, None)  # someone deployed meanwhile: start on the new version
+        return _start(rt, key, data, user, start_message)
+
+
+def _start(
+    rt: Runtime,
+    key: str,
+    data: Mapping[str, Any] | None,
+    user: str | None,
+    start_message: str | None,
+) -> Step:
     with rt.db.session() as session:
-        version_id, _ = _deploy.latest(session, key)
+        newest = rt.newest.get(key)
+        if newest is None:
+            newest = rt.newest[key] = _deploy.latest(session, key)
+        version_id, number = newest
         version = rt.version(session, version_id)
         workflow = new_workflow(rt, version)
         step = Step(rt, session, uuid.uuid4(), version_id, version, workflow, user, _clock.now())
+        step.version_number = number
         initial = dict(data or {})
 
         def begin(step: Step) -> None:
@@ -43,7 +70,7 @@ def start(
                 workflow.task_tree.data.update(initial)
                 for task in workflow.get_tasks(state=TaskState.READY):
                     task.data.update(initial)
-            step.log("started", detail=f"{key} v{version_id}", after=data_diff({}, initial)[1])
+            step.log("started", detail=f"{key} v{number}", after=data_diff({}, initial)[1])
 
         return run(rt, step, begin)
 

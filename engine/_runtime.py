@@ -50,6 +50,7 @@ _W = cast(sa.Table, WorkItem.__table__)
 _A = cast(sa.Table, AuditEntry.__table__)
 _J = cast(sa.Table, Job.__table__)
 _S = cast(sa.Table, MessageSubscription.__table__)
+_V = cast(sa.Table, ProcessVersion.__table__)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Runtime:
     definitions: DefinitionCache = field(default_factory=DefinitionCache)
     directory: Directory = field(default_factory=Directory)
     versions_by_id: dict[int, ParsedVersion] = field(default_factory=dict)
+    newest: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (id, version)
 
     def version(self, session: Session, version_id: int) -> ParsedVersion:
         """The parsed version, from memory; parsed from the stored files on first use."""
@@ -92,6 +94,7 @@ class Step:
     user: str | None
     now: datetime
     revision: int = 0
+    version_number: int = 0
     status: str = InstanceStatus.RUNNING
     before: _snapshot.Snapshot = field(
         default_factory=lambda: _snapshot.Snapshot(frozenset(), {}, frozenset())
@@ -237,25 +240,64 @@ def _save(step: Step) -> None:
     if step.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
         values["ended_at"] = step.now
     if step.revision == 0:
-        step.session.execute(
-            sa.insert(_I),
-            {
-                **values,
-                "id": step.instance_id,
-                "process_key": step.version.key,
-                "version_id": step.version_id,
-                "revision": 1,
-                "business_key": step.workflow.data.get("business_key"),
-                "started_by": step.user,
-                "started_at": step.now,
-            },
-        )
-        step.revision = 1
+        _insert_instance(step, values)
         return
     step.revision += 1
     step.session.execute(
         sa.update(_I).where(_I.c.id == step.instance_id).values(**values, revision=step.revision)
     )
+
+
+class StaleVersion(Exception):
+    """A newer version was deployed since this process last looked: start again on it."""
+
+
+def _insert_instance(step: Step, values: dict[str, Any]) -> None:
+    """Insert the new instance only if its version is still the newest of its process.
+
+    The newest version is cached per process, so a start needs no query for
+    it; the guard in this INSERT proves the cache right in the same round trip
+    (another process may have deployed meanwhile). No row back: ``StaleVersion``.
+    """
+    row = {
+        "state": values["state"],
+        "status": values["status"],
+        "updated_at": values["updated_at"],
+        "customer_id": values["customer_id"],
+        "ended_at": values.get("ended_at"),
+        "id": step.instance_id,
+        "process_key": step.version.key,
+        "version_id": step.version_id,
+        "revision": 1,
+        "business_key": step.workflow.data.get("business_key"),
+        "started_by": step.user,
+        "started_at": step.now,
+        "guard_key": step.version.key,
+        "guard_version": step.version_number,
+    }
+    inserted = step.session.execute(_GUARDED_INSERT, row).first()
+    if inserted is None:
+        raise StaleVersion(step.version.key)
+    step.revision = 1
+
+
+_INSTANCE_COLUMNS = (
+    "state", "status", "updated_at", "customer_id", "ended_at", "id", "process_key",
+    "version_id", "revision", "business_key", "started_by", "started_at",
+)  # fmt: skip
+_GUARDED_INSERT = (
+    sa.insert(_I)
+    .from_select(
+        list(_INSTANCE_COLUMNS),
+        sa.select(*(sa.bindparam(c, type_=_I.c[c].type) for c in _INSTANCE_COLUMNS)).where(
+            ~sa.exists().where(
+                _V.c.key == sa.bindparam("guard_key"),
+                _V.c.version > sa.bindparam("guard_version"),
+            )
+        ),
+    )
+    .returning(_I.c.id)
+)
 
 
 def _customer_id(workflow: BpmnWorkflow) -> str | None:

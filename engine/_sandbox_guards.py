@@ -236,6 +236,7 @@ def _arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str) -
 
 
 def _same_kind(text: object, other: object) -> bool:
+    """Is ``other`` a str for a str (bytes for bytes), as str/bytes methods require?"""
     return (
         isinstance(other, str) if isinstance(text, str) else isinstance(other, (bytes, bytearray))
     )
@@ -245,7 +246,7 @@ Checker = Callable[[Any, tuple[Any, ...], dict[str, Any]], tuple[tuple[Any, ...]
 
 
 class Guards:
-    """The run-time guards for one environment's limits; stateless, so shared by threads."""
+    """The run-time guards for one environment's limits; no per-call state, so threads share it."""
 
     def __init__(self, max_sequence: int, max_int_bits: int) -> None:
         self.max_sequence = max_sequence

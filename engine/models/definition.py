@@ -33,6 +33,7 @@ class ProcessVersion(Base):
 
     def summary(self) -> dict[str, Any]:
         return {
+            "id": self.id,
             "key": self.key,
             "version": self.version,
             "name": self.name,

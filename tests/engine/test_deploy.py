@@ -112,3 +112,17 @@ def test_registered_operator_passes_validation(engine: Engine) -> None:
     result = other.start("svc")
     assert result["status"] == "completed"
     assert result["data"]["r"] == {"ok": True}
+
+
+def test_start_sees_a_version_deployed_by_another_process(db_url: str) -> None:
+    web = make_engine(db_url)
+    modeler = make_engine(db_url)
+    files = bundle("loop.bpmn")
+    web.deploy(files)
+    first = web.start("loop_test")  # web now remembers v1 as the newest
+    files["loop.bpmn"] = files["loop.bpmn"].replace('name="Review"', 'name="Review v2"')
+    [v2] = modeler.deploy(files)
+    second = web.start("loop_test")
+    assert second["version_id"] == v2["id"] != first["version_id"]
+    titles = {t["instance_id"]: t["title"] for t in web.tasks(None, scope="all")}
+    assert titles[second["id"]] == "Review v2"
