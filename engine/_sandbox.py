@@ -3,8 +3,9 @@
 Process owners write Python in BPMN (scripts, gateway conditions, timer and
 payload expressions). SpiffWorkflow's default runs it with plain ``exec`` and
 full builtins; this environment compiles it with RestrictedPython plus the
-guards of ``engine._sandbox_guards`` and runs it with a small allow-list of
-builtins, a CPU budget and size limits. Semantics otherwise follow
+rewrite of ``engine._sandbox_rewrite`` and runs it with the guards of
+``engine._sandbox_checks``, a small allow-list of builtins, and the CPU budget and
+size limits of ``engine._sandbox_limits``. Semantics otherwise follow
 ``TaskDataEnvironment``: expressions see task data and helpers, top-level
 assignments of a script become task data.
 
@@ -32,18 +33,9 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (
 )
 
 from engine._errors import SandboxViolation, ScriptError
-from engine._sandbox_guards import (
-    SCRIPT_FILENAME,
-    Budget,
-    CompileViolation,
-    Forbidden,
-    Guards,
-    SandboxTransformer,
-    Violation,
-    guarded_type,
-    internal_import,
-    text_size,
-)
+from engine._sandbox_checks import TICK_GUARD, Forbidden, Guards, guarded_type, internal_import
+from engine._sandbox_limits import SCRIPT_FILENAME, Budget, Violation, text_size
+from engine._sandbox_rewrite import CompileViolation, SandboxTransformer
 
 __all__ = ["SandboxEnvironment"]
 
@@ -243,7 +235,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         code = compiled.code
         assert code is not None, "compile errors are raised before running"
         budget = Budget(self.cpu_seconds, kind)
-        namespace["_tick_"] = budget.tick
+        namespace[TICK_GUARD] = budget.tick
         with budget:
             try:
                 result = eval(code, namespace)  # exec-mode code objects run the same way

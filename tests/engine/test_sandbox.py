@@ -150,7 +150,7 @@ RESOURCE_ABUSE = {
     "s = 'a' * 10**6\nx = str([s] * 100)": "result would be too large",
     "s = 'a'\nwhile True:\n    s = s + s": "result would be too large",
     "x = [1]\nwhile True:\n    x.extend(x)": "result would be too large",
-    "x = [0] * 10**6\nwhile True:\n    x = [*x, *x]": "result would be too large",
+    "x = [0] * 3 * 10**6\nwhile True:\n    x = [*x, *x]": "result would be too large",
     "x = []\nwhile True:\n    x.append('a' * 10**7)": "script built too much data",
     "for i in range(10**12):\n    pass": "result would be too large",
     "for i in range(10**7):\n    pass": "ran longer than",
