@@ -1,0 +1,226 @@
+"""Engine benchmark: raw SpiffWorkflow in memory (the ceiling) against our engine, durably.
+
+Measured in one run on one machine: starting an instance up to its first user
+task and completing a user task up to the next one, for raw SpiffWorkflow and
+for ``Engine.start`` / ``Engine.complete_task`` on SQLite and PostgreSQL
+(committed), as instances/s, as a share of the ceiling, and as p50/p99
+latency; SQL statements and commits per operation; and what completing a task
+costs in an instance that already has 1,000 completed tasks against a fresh
+one. See docs/benchmarks.md for what each figure means.
+
+Run ``python -m benchmarks.engine [--json] [--quick]`` or ``clientflow bench engine``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+
+from engine import Engine
+
+from . import _report
+from ._harness import Reporter, Series, count_sql, time_round, timed
+from ._targets import (
+    AGAIN,
+    PG_ENV,
+    PROCESS_KEY,
+    Ceiling,
+    code_revision,
+    load_average,
+    machine,
+    open_tasks,
+    postgresql_engine,
+    postgresql_reference,
+    server_version,
+    sqlite_engine,
+)
+
+HISTORY = 1000  # completed tasks in the "history" instance
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to run: the full plan for figures, the quick one for a smoke test."""
+
+    rounds: int
+    per_round: int
+    warmup: int
+    counted: int  # operations run with the SQL counters attached (untimed)
+    history_samples: int
+
+
+FULL = Plan(rounds=5, per_round=400, warmup=100, counted=50, history_samples=200)
+QUICK = Plan(rounds=3, per_round=70, warmup=20, counted=10, history_samples=40)
+
+
+def run(*, json_output: bool = False, quick: bool = False) -> dict[str, Any]:
+    """Measure everything and return the figures; show progress and a table unless JSON."""
+    plan = QUICK if quick else FULL
+    pg_url = os.environ.get(PG_ENV)
+    load = load_average()
+    cores = os.cpu_count() or 1
+    notes = []
+    if not pg_url:
+        notes.append(f"{PG_ENV} is not set: PostgreSQL figures are null")
+        print(f"note: {notes[-1]}", file=sys.stderr)
+    if load is not None and load[0] > 0.5 * cores:
+        notes.append(f"the machine was busy before the run (load {load[0]} on {cores} cores)")
+    results: dict[str, dict[str, Any]] = {}
+    with Reporter(enabled=not json_output) as ui:
+        results["ceiling"] = measure_ceiling(plan, ui)
+        results["sqlite"] = measure_engine("SQLite", sqlite_engine(), plan, ui)
+        if pg_url:
+            pg = postgresql_engine(pg_url)
+            results["postgresql"] = measure_engine("PostgreSQL", pg, plan, ui)
+    figures = _report.assemble(results, plan.rounds * plan.per_round, HISTORY, quick, notes)
+    figures["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    figures["revision"] = code_revision()
+    figures["machine"] = machine(results.get("postgresql", {}).get("server_version"), load)
+    if not json_output:
+        _report.print_table(figures, Console())
+    return figures
+
+
+def measure_ceiling(plan: Plan, ui: Reporter) -> dict[str, Any]:
+    """Raw SpiffWorkflow: spec parsed once, each start a new ``BpmnWorkflow`` in memory."""
+    ceiling = Ceiling()
+    for _ in range(plan.warmup):
+        workflow = ceiling.start()
+        ceiling.complete(workflow, ceiling.ready_task(workflow))
+        ceiling.ready_task(workflow)
+    start, complete = Series(), Series()
+    tick = ui.phase("ceiling: start to first user task", plan.rounds * plan.per_round)
+    workflows = []
+    for _ in range(plan.rounds):
+        workflows += time_round(start, [ceiling.start] * plan.per_round, tick)
+    tasks = [(wf, ceiling.ready_task(wf)) for wf in workflows]
+    tick = ui.phase("ceiling: complete a user task", len(tasks))
+    for chunk in _chunks(tasks, plan.per_round):
+        time_round(complete, [_bind(ceiling.complete, wf, task) for wf, task in chunk], tick)
+    return {"start": start, "complete": complete}
+
+
+def measure_engine(
+    label: str, target: AbstractContextManager[Engine], plan: Plan, ui: Reporter
+) -> dict[str, Any]:
+    """The public API, commit included: ``Engine.start`` and ``Engine.complete_task``."""
+    with target as engine:
+        _warm_up(engine, plan.warmup)
+        start, complete = Series(), Series()
+        tick = ui.phase(f"{label}: start to first user task", plan.rounds * plan.per_round)
+        instances: list[str] = []
+        for _ in range(plan.rounds):
+            ops = [_bind(_start, engine)] * plan.per_round
+            instances += time_round(start, ops, tick)
+        task_of = open_tasks(engine)
+        tick = ui.phase(f"{label}: complete a user task", len(instances))
+        for chunk in _chunks(instances, plan.per_round):
+            ops = [_bind(_complete, engine, task_of[i]) for i in chunk]
+            time_round(complete, ops, tick)
+        figures: dict[str, Any] = {"start": start, "complete": complete}
+        figures["sql"] = _count(engine, plan.counted)
+        figures["history"] = _history(label, engine, plan.history_samples, ui)
+        if engine.db.engine.dialect.name == "postgresql":
+            figures["reference"] = postgresql_reference(engine, 200)
+            figures["server_version"] = server_version(engine)
+        return figures
+
+
+def _start(engine: Engine) -> str:
+    return str(engine.start(PROCESS_KEY)["id"])
+
+
+def _complete(engine: Engine, task_id: Any) -> None:
+    engine.complete_task(task_id, AGAIN)
+
+
+def _warm_up(engine: Engine, count: int) -> None:
+    """Fill caches (parsed spec, compiled SQL, prepared statements, pool) before timing."""
+    ids = [_start(engine) for _ in range(count)]
+    task_of = open_tasks(engine)
+    for instance in ids:
+        _complete(engine, task_of[instance])
+
+
+def _count(engine: Engine, count: int) -> dict[str, float]:
+    """Statements and commits per start and per complete, in an untimed pass."""
+    with count_sql(engine.db.engine) as started:
+        ids = [_start(engine) for _ in range(count)]
+    task_of = open_tasks(engine)
+    with count_sql(engine.db.engine) as completed:
+        for instance in ids:
+            _complete(engine, task_of[instance])
+    return {
+        "statements_per_start": started.statements / count,
+        "commits_per_start": started.commits / count,
+        "statements_per_complete": completed.statements / count,
+        "commits_per_complete": completed.commits / count,
+    }
+
+
+def _history(label: str, engine: Engine, samples: int, ui: Reporter) -> dict[str, float]:
+    """Completing in an instance with ``HISTORY`` completed tasks against a fresh instance.
+
+    The two are timed alternately (and in alternating order) so that drift of
+    the machine or of the database affects both alike.
+    """
+    old = _start(engine)
+    tick = ui.phase(f"{label}: build a {HISTORY:,}-task instance", HISTORY)
+    for _ in range(HISTORY):
+        _complete(engine, open_tasks(engine, old)[old])
+        tick()
+    fresh_ids = [_start(engine) for _ in range(samples)]
+    task_of = open_tasks(engine)
+    fresh, history = Series(), Series()
+    tick = ui.phase(f"{label}: complete, {HISTORY:,}-task vs fresh", samples)
+    for n, instance in enumerate(fresh_ids):
+        old_task = open_tasks(engine, old)[old]
+        pair = [
+            (fresh, _bind(_complete, engine, task_of[instance])),
+            (history, _bind(_complete, engine, old_task)),
+        ]
+        for series, op in pair if n % 2 == 0 else reversed(pair):
+            timed(series, op)
+        tick()
+    return {
+        "fresh_p50_ms": fresh.p50_ms,
+        "history_p50_ms": history.p50_ms,
+        "ratio": statistics.median(history.latencies) / statistics.median(fresh.latencies),
+    }
+
+
+def _bind(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    return lambda: fn(*args)
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m benchmarks.engine [--json] [--quick]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.engine",
+        description="Raw SpiffWorkflow against the engine on SQLite and PostgreSQL.",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    parser.add_argument("--quick", action="store_true", help="~200 operations instead of 2,000")
+    args = parser.parse_args(argv)
+    figures = run(json_output=args.json, quick=args.quick)
+    if args.json:
+        print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The ``clientflow`` sub-commands, one module per family."""

@@ -1,0 +1,59 @@
+"""crm.log_interaction: the customer's timeline, once per provider id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm.models import Interaction
+from engine import Engine
+
+from .conftest import assert_recorded, count, get, incident, result, run
+from .seeds import seed_contact
+
+CALL = {"kind": "call", "direction": "in", "subject": "Asked for a quote", "external_id": "tel-1"}
+
+
+def _log(engine: Engine, contact_id: int, **changes: Any) -> dict[str, Any]:
+    return run(engine, "log_interaction", {**CALL, "contact_id": contact_id, **changes})
+
+
+def test_log_interaction_records_it_on_the_customers_timeline(engine: Engine) -> None:
+    customer_id, contact_id = seed_contact(engine)
+
+    outcome = _log(engine, contact_id)
+
+    logged = result(outcome)
+    assert logged["created"] is True and logged["customer_id"] == customer_id
+    row = get(engine, Interaction, logged["interaction_id"])
+    assert (row.kind, row.direction, row.employee) == ("call", "in", "olga")
+    assert row.instance_id == outcome["id"] and row.task_id
+    entry = assert_recorded(engine, outcome, Interaction, row.id, "insert")
+    assert entry.task_id == row.task_id
+
+
+def test_log_interaction_is_idempotent_on_external_id(engine: Engine) -> None:
+    _, contact_id = seed_contact(engine)
+    first = result(_log(engine, contact_id))
+
+    again = result(_log(engine, contact_id, subject="delivered twice"))
+
+    assert again == {**first, "created": False}
+    assert count(engine, Interaction) == 1
+
+
+def test_log_interaction_refuses_an_unknown_kind(engine: Engine) -> None:
+    _, contact_id = seed_contact(engine)
+
+    outcome = _log(engine, contact_id, kind="fax")
+
+    assert "field 'kind': Must be one of: call, email, meeting, note, sms" in incident(
+        engine, outcome
+    )
+    assert count(engine, Interaction) == 0
+
+
+def test_log_interaction_names_a_missing_contact(engine: Engine) -> None:
+    outcome = _log(engine, 999)
+
+    assert "field 'contact_id': no contact with id 999" in incident(engine, outcome)
+    assert count(engine, Interaction) == 0

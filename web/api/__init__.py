@@ -1,0 +1,3 @@
+"""The REST API under ``/api`` (JSON; see API.md)."""
+
+from .views import bp as bp
