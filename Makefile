@@ -9,10 +9,12 @@ PYTEST_ARGS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.clientflow-installed
+VENDOR := web/static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
 
 .PHONY: install run lint test
 
-install: $(STAMP)
+install: $(STAMP) $(VENDOR_STAMP)
 
 # reinstalls only when the dependencies change; the stamp lives and dies with the venv.
 # PYTHONWARNINGS silences setuptools' notes on editable installs (not errors).
@@ -20,6 +22,20 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --disable-pip-version-check \
 		-e '.[dev]'
+	@touch $@
+
+# front-end libraries (bpmn-js, dmn-js, Chart.js) from the npm registry; only their dist
+# files are served, copied to web/static/vendor/ (gitignored); reruns when the lock changes.
+$(VENDOR_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/bpmn-js $(VENDOR)/dmn-js $(VENDOR)/chart.js
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js \
+		node_modules/bpmn-js/dist/bpmn-modeler.production.min.js $(VENDOR)/bpmn-js/
+	cp -R node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
+	cp node_modules/dmn-js/dist/dmn-modeler.production.min.js $(VENDOR)/dmn-js/
+	cp -R node_modules/dmn-js/dist/assets $(VENDOR)/dmn-js/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.js/
 	@touch $@
 
 run: install

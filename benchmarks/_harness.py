@@ -22,6 +22,8 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from engine import Database
+
 T = TypeVar("T")
 Tick = Callable[[], None]
 
@@ -81,13 +83,18 @@ class SqlCounts:
 
 
 @contextmanager
-def count_sql(engine: sa.Engine) -> Iterator[SqlCounts]:
-    """Count statements (``before_cursor_execute``) and commits (``commit``) on ``engine``.
+def count_sql(db: Database) -> Iterator[SqlCounts]:
+    """Count statements and commits on ``db``: SQLAlchemy's, and those sent to the driver.
 
+    SQLAlchemy's are counted by its ``before_cursor_execute`` and ``commit``
+    events; the engine sends a step's writes to the driver directly and counts
+    those itself (a start is usually one statement that commits by itself).
     Pool pings, ``BEGIN`` and ``COMMIT`` are not statements here; they are
     round trips nonetheless (see docs/benchmarks.md).
     """
     counts = SqlCounts()
+    engine = db.engine
+    direct = (db.direct_statements, db.direct_commits)
 
     def on_execute(*_: Any) -> None:
         counts.statements += 1
@@ -102,6 +109,8 @@ def count_sql(engine: sa.Engine) -> Iterator[SqlCounts]:
     finally:
         sa.event.remove(engine, "before_cursor_execute", on_execute)
         sa.event.remove(engine, "commit", on_commit)
+        counts.statements += db.direct_statements - direct[0]
+        counts.commits += db.direct_commits - direct[1]
 
 
 class Reporter(AbstractContextManager["Reporter"]):

@@ -7,6 +7,7 @@ figures rather than missing keys.
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from rich import box
@@ -39,9 +40,7 @@ def assemble(
         for op in OPERATIONS:
             series = measured[op] if measured else None
             figures |= _series(f"{db}_{op}", series)
-            figures[f"{db}_{op}_ratio"] = (
-                round(series.per_s / ceiling[op].per_s, 3) if series else None
-            )
+            figures[f"{db}_{op}_ratio"] = round(_ratio(series, ceiling[op]), 3) if series else None
         for key in (
             "statements_per_start",
             "commits_per_start",
@@ -75,6 +74,14 @@ def assemble(
     }
     figures["notes"] = notes
     return figures
+
+
+def _ratio(series: Series, ceiling: Series) -> float:
+    """Median of the per-round ratios (rounds alternate between targets), else of the medians."""
+    if len(series.round_rates) == len(ceiling.round_rates):
+        pairs = zip(series.round_rates, ceiling.round_rates, strict=True)
+        return statistics.median(rate / top for rate, top in pairs)
+    return series.per_s / ceiling.per_s
 
 
 def _series(prefix: str, series: Series | None) -> dict[str, float | None]:

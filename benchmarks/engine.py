@@ -19,7 +19,7 @@ import os
 import statistics
 import sys
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -75,65 +75,76 @@ def run(*, json_output: bool = False, quick: bool = False) -> dict[str, Any]:
         print(f"note: {notes[-1]}", file=sys.stderr)
     if load is not None and load[0] > 0.5 * cores:
         notes.append(f"the machine was busy before the run (load {load[0]} on {cores} cores)")
-    results: dict[str, dict[str, Any]] = {}
-    with Reporter(enabled=not json_output) as ui:
-        results["ceiling"] = measure_ceiling(plan, ui)
-        results["sqlite"] = measure_engine("SQLite", sqlite_engine(), plan, ui)
+    with ExitStack() as stack, Reporter(enabled=not json_output) as ui:
+        engines = {"sqlite": stack.enter_context(sqlite_engine())}
         if pg_url:
-            pg = postgresql_engine(pg_url)
-            results["postgresql"] = measure_engine("PostgreSQL", pg, plan, ui)
+            engines["postgresql"] = stack.enter_context(postgresql_engine(pg_url))
+        results = measure(engines, plan, ui)
     figures = _report.assemble(results, plan.rounds * plan.per_round, HISTORY, quick, notes)
     figures["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     figures["revision"] = code_revision()
     figures["machine"] = machine(results.get("postgresql", {}).get("server_version"), load)
     if not json_output:
-        _report.print_table(figures, Console())
+        _report.print_table(figures, Console(width=max(100, Console().width)))
     return figures
 
 
-def measure_ceiling(plan: Plan, ui: Reporter) -> dict[str, Any]:
-    """Raw SpiffWorkflow: spec parsed once, each start a new ``BpmnWorkflow`` in memory."""
+def measure(engines: dict[str, Engine], plan: Plan, ui: Reporter) -> dict[str, dict[str, Any]]:
+    """Every target, round by round in turn, so that the machine's load hits all alike.
+
+    Each round times the ceiling, then each database, on the same operation;
+    a figure's ratio to the ceiling is the median of its per-round ratios.
+    """
     ceiling = Ceiling()
-    for _ in range(plan.warmup):
+    _warm_up_ceiling(ceiling, plan.warmup)
+    for engine in engines.values():
+        _warm_up(engine, plan.warmup)
+    names = ["ceiling", *engines]
+    results: dict[str, dict[str, Any]] = {
+        n: {"start": Series(), "complete": Series()} for n in names
+    }
+    reference: list[dict[str, float]] = []
+    started: dict[str, list[Any]] = {n: [] for n in names}
+    total = plan.rounds * plan.per_round * len(names)
+    tick = ui.phase("start to first user task (all targets)", total)
+    for _ in range(plan.rounds):
+        ops = [ceiling.start] * plan.per_round
+        started["ceiling"] += time_round(results["ceiling"]["start"], ops, tick)
+        for name, engine in engines.items():
+            ops = [_bind(_start, engine)] * plan.per_round
+            started[name] += time_round(results[name]["start"], ops, tick)
+            if name == "postgresql":
+                reference.append(postgresql_reference(engine, 50))
+    tasks = {"ceiling": [(wf, ceiling.ready_task(wf)) for wf in started["ceiling"]]}
+    for name, engine in engines.items():
+        task_of = open_tasks(engine)
+        tasks[name] = [(engine, task_of[i]) for i in started[name]]
+    tick = ui.phase("complete a user task (all targets)", total)
+    for r in range(plan.rounds):
+        chunk = slice(r * plan.per_round, (r + 1) * plan.per_round)
+        ops = [_bind(ceiling.complete, wf, task) for wf, task in tasks["ceiling"][chunk]]
+        time_round(results["ceiling"]["complete"], ops, tick)
+        for name in engines:
+            ops = [_bind(_complete, engine, task) for engine, task in tasks[name][chunk]]
+            time_round(results[name]["complete"], ops, tick)
+    for name, engine in engines.items():
+        label = "PostgreSQL" if name == "postgresql" else "SQLite"
+        figures = results[name]
+        figures["sql"] = _count(engine, plan.counted)
+        figures["history"] = _history(label, engine, plan.history_samples, ui)
+        if name == "postgresql":
+            figures["reference"] = {
+                key: statistics.median(ref[key] for ref in reference) for key in reference[0]
+            }
+            figures["server_version"] = server_version(engine)
+    return results
+
+
+def _warm_up_ceiling(ceiling: Ceiling, count: int) -> None:
+    for _ in range(count):
         workflow = ceiling.start()
         ceiling.complete(workflow, ceiling.ready_task(workflow))
         ceiling.ready_task(workflow)
-    start, complete = Series(), Series()
-    tick = ui.phase("ceiling: start to first user task", plan.rounds * plan.per_round)
-    workflows = []
-    for _ in range(plan.rounds):
-        workflows += time_round(start, [ceiling.start] * plan.per_round, tick)
-    tasks = [(wf, ceiling.ready_task(wf)) for wf in workflows]
-    tick = ui.phase("ceiling: complete a user task", len(tasks))
-    for chunk in _chunks(tasks, plan.per_round):
-        time_round(complete, [_bind(ceiling.complete, wf, task) for wf, task in chunk], tick)
-    return {"start": start, "complete": complete}
-
-
-def measure_engine(
-    label: str, target: AbstractContextManager[Engine], plan: Plan, ui: Reporter
-) -> dict[str, Any]:
-    """The public API, commit included: ``Engine.start`` and ``Engine.complete_task``."""
-    with target as engine:
-        _warm_up(engine, plan.warmup)
-        start, complete = Series(), Series()
-        tick = ui.phase(f"{label}: start to first user task", plan.rounds * plan.per_round)
-        instances: list[str] = []
-        for _ in range(plan.rounds):
-            ops = [_bind(_start, engine)] * plan.per_round
-            instances += time_round(start, ops, tick)
-        task_of = open_tasks(engine)
-        tick = ui.phase(f"{label}: complete a user task", len(instances))
-        for chunk in _chunks(instances, plan.per_round):
-            ops = [_bind(_complete, engine, task_of[i]) for i in chunk]
-            time_round(complete, ops, tick)
-        figures: dict[str, Any] = {"start": start, "complete": complete}
-        figures["sql"] = _count(engine, plan.counted)
-        figures["history"] = _history(label, engine, plan.history_samples, ui)
-        if engine.db.engine.dialect.name == "postgresql":
-            figures["reference"] = postgresql_reference(engine, 200)
-            figures["server_version"] = server_version(engine)
-        return figures
 
 
 def _start(engine: Engine) -> str:
@@ -154,10 +165,10 @@ def _warm_up(engine: Engine, count: int) -> None:
 
 def _count(engine: Engine, count: int) -> dict[str, float]:
     """Statements and commits per start and per complete, in an untimed pass."""
-    with count_sql(engine.db.engine) as started:
+    with count_sql(engine.db) as started:
         ids = [_start(engine) for _ in range(count)]
     task_of = open_tasks(engine)
-    with count_sql(engine.db.engine) as completed:
+    with count_sql(engine.db) as completed:
         for instance in ids:
             _complete(engine, task_of[instance])
     return {

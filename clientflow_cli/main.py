@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .commands import bench, db, demo, processes, serve, users
+from .commands import bench, db, demo, events, processes, serve, smtpd, users
+from .commands import imports as imports_command
 from .errors import ClientflowGroup
 
 
@@ -18,6 +19,6 @@ def cli() -> None:
     """
 
 
-for family in (serve, db, processes, users, demo, bench):
+for family in (serve, db, processes, users, demo, bench, imports_command, smtpd, events):
     for command in family.COMMANDS:
         cli.add_command(command)

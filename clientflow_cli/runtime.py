@@ -1,8 +1,7 @@
 """Build the process-wide :class:`engine.Engine` from the environment.
 
-Operators come from ``handlers`` (when it provides ``register``) and from the
-modules named in ``CLIENTFLOW_PLUGINS`` (comma-separated), each of which must
-define ``register(registry: engine.OperatorRegistry) -> None``. Registration is
+Operators come from :func:`handlers.load_operators` (the built-in ones plus the
+modules named in ``CLIENTFLOW_PLUGINS``), as in the web app. Registration is
 explicit, never an import side effect.
 
 ``celery_app`` (created on first access, so ``CLIENTFLOW_BROKER_URL`` is read
@@ -12,7 +11,6 @@ then) is what ``celery -A clientflow_cli.runtime:celery_app`` and
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -21,35 +19,23 @@ from typing import Any
 import click
 from celery import Celery
 
-from engine import Database, Engine, OperatorRegistry
+import crm
+import handlers
+from engine import Database, Engine
 from engine._celery import make_celery
-
-
-def plugin_modules() -> list[str]:
-    names = ["handlers"]
-    extra = os.environ.get("CLIENTFLOW_PLUGINS", "")
-    names.extend(n.strip() for n in extra.split(",") if n.strip())
-    return names
-
-
-def build_operators() -> OperatorRegistry:
-    registry = OperatorRegistry()
-    for name in plugin_modules():
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name and name == "handlers":
-                continue
-            raise
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(registry)
-    return registry
+from integrations import Integrations, register_tasks
 
 
 def build_engine(url: str | None = None) -> Engine:
-    """A new engine over ``url`` or ``CLIENTFLOW_DATABASE_URL`` (SQLite by default)."""
-    return Engine(Database(url), build_operators())
+    """A new engine over ``url`` or ``CLIENTFLOW_DATABASE_URL`` (SQLite by default).
+
+    Its operators come from :func:`handlers.load_operators`; its database engine
+    gets the CRM's connection-level write guard, so SQL that bypasses a step's
+    session cannot write the CRM store either.
+    """
+    engine = Engine(Database(url), handlers.load_operators())
+    crm.install_guard(engine.db.engine)
+    return engine
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +51,15 @@ BEAT_DEFAULTS = ("--loglevel=INFO",)
 @lru_cache(maxsize=1)
 def get_celery_app() -> Celery:
     """The Celery app of this process over :func:`shared_engine` (eager without a broker)."""
-    return make_celery(shared_engine, os.environ.get("CLIENTFLOW_BROKER_URL"))
+    app = make_celery(shared_engine, os.environ.get("CLIENTFLOW_BROKER_URL"))
+    register_tasks(app, shared_integrations)  # journaled events, the sweeper, the outbox
+    return app
+
+
+@lru_cache(maxsize=1)
+def shared_integrations() -> Integrations:
+    """The integrations of this process (a worker's event processing) over its engine."""
+    return Integrations.from_env(shared_engine())
 
 
 def __getattr__(name: str) -> Any:

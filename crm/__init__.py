@@ -8,9 +8,11 @@ Models live in :mod:`crm.models`, schemas in :mod:`crm.schemas`.
 from . import changes as _changes  # noqa: F401  (registers the change recorder)
 from . import guard as _guard  # noqa: F401  (registers the session write guard)
 from . import models as models
+from . import outbox as outbox
 from . import schemas as schemas
 from .base import Base as Base
 from .base import metadata as metadata
+from .bulk import insert_rows as insert_rows
 from .connection_guard import install_guard as install_guard
 from .errors import CrmError as CrmError
 from .errors import ImmutableHistoryError as ImmutableHistoryError

@@ -32,13 +32,17 @@ from .sql_writes import crm_write_in_sql
 from .step import StepInfo, current_step
 
 CHANGE_TABLE = "crm_change"
-_FLUSHING = "clientflow.crm.flushing"
+FLUSHING = "clientflow.crm.flushing"  # session.info key: its writes are being recorded
+_FLUSHING = FLUSHING
 
 
 def require_step(session: Session, table: str, action: str) -> StepInfo:
     """The session's step, or the error that says why this write may not happen."""
     step = current_step(session)
     if step is None:
+        raise OutsideProcessError(table, action)
+    allowed = getattr(step, "only_writes", None)  # a narrow scope, e.g. outbox delivery
+    if allowed is not None and (table, action) not in allowed:
         raise OutsideProcessError(table, action)
     if table == CHANGE_TABLE:
         raise ImmutableHistoryError(action)

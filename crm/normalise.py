@@ -42,6 +42,10 @@ LEGAL_FORMS = frozenset(
 )  # fmt: skip
 
 
+_E164_SEEN: set[str] = set()  # E.164 results: valid whatever the region, so they map to themselves
+_E164_SEEN_MAX = 100_000
+
+
 def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """E.164 form of a phone number as people write it.
 
@@ -49,13 +53,19 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
         InvalidPhoneError: the text is not a valid number for ``region`` (or, with a
             leading ``+``, for its country).
     """
+    if raw in _E164_SEEN:  # already normal: models normalise what handlers just normalised
+        return raw
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as error:
         raise InvalidPhoneError(raw) from error
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhoneError(raw)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    normal = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(_E164_SEEN) >= _E164_SEEN_MAX:
+        _E164_SEEN.clear()
+    _E164_SEEN.add(normal)
+    return normal
 
 
 def normalise_email(raw: str) -> str:

@@ -7,6 +7,10 @@ consequences for the engine: it must flush the session *before* it removes the
 step info (pending CRM changes flushed later, e.g. by the commit, are outside the
 step and refused), and ``task_id`` is recorded as it reads at flush time, so it
 should name the task whose handler made the change.
+
+A step info may also carry ``only_writes``, a set of ``(table, action)`` pairs:
+then it permits just those writes. :mod:`crm.outbox` uses such a narrow scope
+to record delivery results outside any step.
 """
 
 from __future__ import annotations

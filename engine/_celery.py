@@ -6,7 +6,10 @@ plus :func:`start_timer_thread`. Every task may run more than once: with late
 acknowledgement a worker killed mid-step leaves its message to be delivered
 again, and the step it was running rolled back with its transaction, so the
 rerun starts from the state before the step. A rerun that finds the work done
-(a completed task, a fired timer) reports that instead of failing.
+(a completed task, a fired timer) reports that instead of failing; a start or
+a message carries a request id (the Celery task id unless the caller gives
+one), stored with its step, so a rerun after the commit returns the first
+result instead of starting or delivering twice.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import contextvars
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -34,10 +38,16 @@ APP_NAME = "clientflow"
 SWEEP_SECONDS = 5.0
 """How often beat sweeps for due timers: the lateness a timer may have on top of its due time."""
 SWEEP_LIMIT = 100
+FORGET_SECONDS = 24 * 3600.0
+"""How often old request ids are dropped (beat, and the embedded timer thread)."""
 VISIBILITY_TIMEOUT_ENV = "CLIENTFLOW_CELERY_VISIBILITY_TIMEOUT"
 DEFAULT_VISIBILITY_TIMEOUT = 3600
 MAX_RETRIES = 8
 BACKOFF_CAP = 60
+SOFT_TIME_LIMIT = 240
+"""Seconds a step may run before ``SoftTimeLimitExceeded`` rolls it back (scripts stop at 2 s)."""
+HARD_TIME_LIMIT = 300
+"""Seconds before a stuck pool process is killed; well under the default visibility timeout."""
 
 
 def make_celery(get_engine: Callable[[], Engine], broker_url: str | None) -> Celery:
@@ -64,7 +74,11 @@ def celery_settings(broker_url: str | None) -> dict[str, Any]:
         "task_eager_propagates": False,
         "task_acks_late": True,  # ack after the step committed: a dead worker's message returns
         "task_reject_on_worker_lost": True,  # a killed pool process requeues, not acks
-        "worker_prefetch_multiplier": 1,  # no step waits behind a long one in another's buffer
+        "worker_prefetch_multiplier": 1,
+        # a step hung in a database wait or an operator's I/O is stopped (its transaction
+        # rolls back; a timed-out task is acknowledged as failed, not redelivered for ever)
+        "task_soft_time_limit": SOFT_TIME_LIMIT,
+        "task_time_limit": HARD_TIME_LIMIT,  # no step waits behind a long one in another's buffer
         "worker_cancel_long_running_tasks_on_connection_loss": True,  # it is redelivered anyway
         "task_serializer": "json",
         "result_serializer": "json",
@@ -83,7 +97,11 @@ def celery_settings(broker_url: str | None) -> dict[str, Any]:
                 "task": "clientflow.fire_due_timers",
                 "schedule": SWEEP_SECONDS,
                 "options": {"expires": SWEEP_SECONDS},  # a late sweep is replaced by the next
-            }
+            },
+            "clientflow-forget-requests": {
+                "task": "clientflow.forget_requests",
+                "schedule": FORGET_SECONDS,
+            },
         },
     }
 
@@ -115,6 +133,11 @@ def _register_tasks(app: Celery, get_engine: Callable[[], Engine]) -> None:
             fire_timer.apply_async((str(job_id),), expires=SWEEP_SECONDS * 6)
         return len(job_ids)
 
+    @app.task(name="clientflow.forget_requests", **options)
+    def forget_requests(self: Task) -> int:
+        """Drop request ids old enough that no redelivery can still bring their request."""
+        return _retrying(self, lambda: get_engine().forget_requests())
+
     @app.task(name="clientflow.fire_timer", **options)
     def fire_timer(self: Task, job_id: str) -> bool:
         """Fire one due timer; False when it already fired (or is gone)."""
@@ -141,17 +164,37 @@ def _register_tasks(app: Celery, get_engine: Callable[[], Engine]) -> None:
         correlation: Mapping[str, Any] | None = None,
         payload: Mapping[str, Any] | None = None,
         user: str | None = None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
-        """Deliver a message to the instance waiting for it, or start the process it starts."""
-        return _retrying(self, lambda: get_engine().send_message(name, correlation, payload, user))
+        """Deliver a message to the instance waiting for it, or start the process it starts.
+
+        Idempotent: a redelivery of this task (same task id) does nothing again.
+        """
+        key = request_id or _task_key(self)
+        engine = get_engine()
+        return _retrying(
+            self, lambda: engine.send_message(name, correlation, payload, user, request_id=key)
+        )
 
     @app.task(name="clientflow.start", **options)
     def start(
-        self: Task, key: str, data: Mapping[str, Any] | None = None, user: str | None = None
+        self: Task,
+        key: str,
+        data: Mapping[str, Any] | None = None,
+        user: str | None = None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
-        """Start an instance of the newest version of process ``key``."""
-        instance = _retrying(self, lambda: get_engine().start(key, data, user))
+        """Start an instance of the newest version of process ``key``, once per task id."""
+        request = request_id or _task_key(self)
+        engine = get_engine()
+        instance = _retrying(self, lambda: engine.start(key, data, user, request_id=request))
         return {"outcome": "started", "instance": instance}
+
+
+def _task_key(task: Task) -> str | None:
+    """The Celery task id: the same on every delivery of one message, so an idempotency key."""
+    task_id = task.request.id
+    return f"celery:{task_id}" if task_id else None
 
 
 def _retrying(task: Task, call: Callable[[], T]) -> T:
@@ -195,9 +238,19 @@ class TimerThread(threading.Thread):
         self._context.run(self._loop)
 
     def _loop(self) -> None:
+        forgotten_at = 0.0
         while not self.stopped.is_set():
+            if time.monotonic() - forgotten_at > FORGET_SECONDS:
+                forgotten_at = time.monotonic()
+                self._forget()
             if self.tick() < SWEEP_LIMIT:  # a full batch means more may be due already
                 self.stopped.wait(self.interval)
+
+    def _forget(self) -> None:
+        try:
+            self.engine.forget_requests()
+        except Exception:
+            log.exception("dropping old request ids failed; trying again tomorrow")
 
     def tick(self) -> int:
         """Fire what is due now; an error is logged and the next tick tries again."""

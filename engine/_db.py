@@ -8,7 +8,7 @@ failing with "database is locked" half-way through a step.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,12 @@ class Database:
         self.url = normalise_url(url) if url else default_url()
         self.engine = create_engine(self.url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.sessions, "after_begin", _mark_used)
+        self._autocommit: sa.Engine | None = None
+        self.direct_statements = 0
+        """Statements sent to the driver directly (see :meth:`execute_direct`), for benchmarks."""
+        self.direct_commits = 0
+        """... and of those, the ones that committed by themselves."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -51,12 +57,93 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with self.sessions() as session, session.begin():
-            yield session
+        """A session in one transaction: committed on success, rolled back on error.
+
+        The transaction begins with the first use (autobegin), so a session that
+        never touches the database costs no transaction at all.
+        """
+        with self.sessions() as session:
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            if session.in_transaction():
+                session.commit()
+
+    def execute_direct(
+        self,
+        sql: str,
+        params: Sequence[Any],
+        connection: sa.Connection | None = None,
+        *,
+        commit: bool = False,
+    ) -> tuple[Any, ...] | None:
+        """Run one statement on the driver (PostgreSQL) and return its first row.
+
+        On ``connection`` (a session's, inside its transaction) or, without one,
+        in a transaction of its own: on a connection from a second pool whose
+        connections stay in autocommit mode, so the statement and its commit are
+        one round trip. With ``commit`` the session's transaction is committed
+        in the same round trip as the statement (pipelined; no row comes back),
+        and the session's own commit then finds nothing left to do.
+        SQLAlchemy's statement layer is skipped (it costs about as much as the
+        round trip); errors come back as SQLAlchemy's exceptions.
+        """
+        self.direct_statements += 1
+        if connection is not None:
+            driver = connection.connection.driver_connection
+            if commit:  # counted by SQLAlchemy's commit event when the session commits
+                _run_and_commit(driver, sql, params)
+                return None
+            return _run_direct(driver, sql, params)
+        self.direct_commits += 1
+        pooled = self._autocommit_engine().raw_connection()
+        try:
+            return _run_direct(pooled.driver_connection, sql, params)
+        except sa.exc.OperationalError as exc:
+            pooled.invalidate(exc)  # perhaps a lost connection: never hand it out again
+            raise
+        finally:
+            pooled.close()
+
+    def _autocommit_engine(self) -> sa.Engine:
+        if self._autocommit is None:
+            self._autocommit = sa.create_engine(
+                self.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_recycle=1800
+            )
+        return self._autocommit
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._autocommit is not None:
+            self._autocommit.dispose()
+
+
+def _run_direct(driver: Any, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() if cursor.description is not None else None
+    except driver.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, params, exc, type(driver).Error) from exc
+
+
+def _run_and_commit(driver: Any, sql: str, params: Sequence[Any]) -> None:
+    try:
+        with driver.pipeline(), driver.cursor() as cursor:
+            cursor.execute(sql, params)
+            driver.commit()  # sent with the statement; skipped by the server if it failed
+    except driver.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, params, exc, type(driver).Error) from exc
+
+
+USED_KEY = "clientflow.db_used"
+"""``Session.info`` key: set once the session has begun a database transaction."""
+
+
+def _mark_used(session: Session, _transaction: Any, _connection: sa.Connection) -> None:
+    session.info[USED_KEY] = True
 
 
 def create_engine(url: str, **kwargs: Any) -> sa.Engine:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import _deploy, _instances, _jobs, _queries, _tasks
+from . import _deploy, _instances, _jobs, _queries, _requests, _tasks
 from ._db import Database
 from ._definitions import ParsedVersion
 from ._operators import OperatorRegistry
@@ -53,9 +54,18 @@ class Engine:
 
     # -- instances ----------------------------------------------------------------
     def start(
-        self, key: str, data: Mapping[str, Any] | None = None, user: str | None = None
+        self,
+        key: str,
+        data: Mapping[str, Any] | None = None,
+        user: str | None = None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
-        return _settled(_instances.start(self.rt, key, data, user))
+        """Start an instance; with ``request_id``, a repeat returns the first start's result."""
+
+        def call(request: _requests.Request | None) -> dict[str, Any]:
+            return _settled(_instances.start(self.rt, key, data, user, request=request))
+
+        return _requests.once(self.rt, request_id, "start", call)
 
     def complete_task(
         self, task_id: uuid.UUID | str, data: Mapping[str, Any], user: str | None = None
@@ -68,11 +78,21 @@ class Engine:
         correlation: Mapping[str, Any] | None = None,
         payload: Mapping[str, Any] | None = None,
         user: str | None = None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
-        outcome, step = _instances.deliver_message(
-            self.rt, name, correlation or {}, payload or {}, user
-        )
-        return {"outcome": outcome, "instance": _settled(step) if step else None}
+        """Deliver or start; with ``request_id``, a repeat returns the first outcome only."""
+
+        def call(request: _requests.Request | None) -> dict[str, Any]:
+            outcome, step = _instances.deliver_message(
+                self.rt, name, correlation or {}, payload or {}, user, request
+            )
+            return {"outcome": outcome, "instance": _settled(step) if step else None}
+
+        return _requests.once(self.rt, request_id, "message", call)
+
+    def forget_requests(self, keep: timedelta = _requests.KEEP) -> int:
+        """Drop request ids (see ``start``) older than ``keep``; returns how many."""
+        return _requests.forget(self.rt, keep)
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire every timer due now; returns how many fired (for the embedded timer loop)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,20 +12,31 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import _clock, _deploy, _snapshot
+from . import _clock, _deploy, _requests, _snapshot, _state
 from ._errors import Conflict, NotAllowed, NotFound
 from ._forms import validate_form
+from ._requests import Request
 from ._runtime import (
+    INSTANCE_COLUMNS,
     Runtime,
     StaleVersion,
     Step,
     data_diff,
     new_workflow,
     open_step,
+    rebuild_step,
     require_status,
     run,
 )
-from .models import Incident, InstanceStatus, Job, MessageSubscription, WorkItem, WorkItemStatus
+from .models import (
+    Incident,
+    Instance,
+    InstanceStatus,
+    Job,
+    MessageSubscription,
+    WorkItem,
+    WorkItemStatus,
+)
 
 ACTIVE = (InstanceStatus.RUNNING, InstanceStatus.INCIDENT)
 
@@ -36,13 +48,14 @@ def start(
     user: str | None = None,
     *,
     start_message: str | None = None,
+    request: Request | None = None,
 ) -> Step:
     """Start a new instance of the newest version of ``key`` and run it to its first wait."""
     try:
-        return _start(rt, key, data, user, start_message)
+        return _start(rt, key, data, user, start_message, request)
     except StaleVersion:
         rt.newest.pop(key, None)  # someone deployed meanwhile: start on the new version
-        return _start(rt, key, data, user, start_message)
+        return _start(rt, key, data, user, start_message, request)
 
 
 def _start(
@@ -51,6 +64,7 @@ def _start(
     data: Mapping[str, Any] | None,
     user: str | None,
     start_message: str | None,
+    request: Request | None,
 ) -> Step:
     with rt.db.session() as session:
         newest = rt.newest.get(key)
@@ -61,16 +75,18 @@ def _start(
         workflow = new_workflow(rt, version)
         step = Step(rt, session, uuid.uuid4(), version_id, version, workflow, user, _clock.now())
         step.version_number = number
+        _requests.attach(step, request)
         initial = dict(data or {})
 
         def begin(step: Step) -> None:
             if start_message:
                 _catch_start_message(step, start_message, initial)
-            else:
+            elif initial:
                 workflow.task_tree.data.update(initial)
                 for task in workflow.get_tasks(state=TaskState.READY):
                     task.data.update(initial)
-            step.log("started", detail=f"{key} v{number}", after=data_diff({}, initial)[1])
+            after = _state.to_jsonable(initial) if initial else {}
+            step.log("started", detail=f"{key} v{number}", after=after)
 
         return run(rt, step, begin)
 
@@ -85,14 +101,22 @@ def catch_message(step: Step, name: str, payload: Mapping[str, Any]) -> None:
     """Deliver a message; its payload lands in the catching task's data.
 
     Spiff only keeps a payload when the event names a ``messageVariable``; we
-    merge it into the data of the task that waits for it otherwise, before the
-    catch, so the tasks that follow inherit it.
+    merge it into the data of the task that waits for it otherwise, so the
+    tasks that follow inherit it. The merge comes after the catch: catching
+    makes the task inherit its parent's data again, and in a loop the parent
+    still holds the previous turn's payload, which would win over this one.
     """
-    for task in step.workflow.get_tasks(state=TaskState.WAITING):
-        event = getattr(task.task_spec, "event_definition", None)
-        if getattr(event, "name", None) == name and getattr(event, "message_var", None) is None:
-            task.data.update(payload)
+    catching = [
+        task
+        for task in step.workflow.get_tasks(state=TaskState.WAITING)
+        if getattr(task.task_spec, "event_definition", None) is not None
+        and getattr(task.task_spec.event_definition, "name", None) == name
+        and getattr(task.task_spec.event_definition, "message_var", None) is None
+    ]
     step.workflow.catch(BpmnEvent(MessageEventDefinition(name), dict(payload)))
+    for task in catching:
+        if task.state in (TaskState.READY, TaskState.WAITING):
+            task.data.update(payload)
 
 
 def complete_task(
@@ -100,15 +124,16 @@ def complete_task(
 ) -> Step:
     """Complete a user task with form data validated against its schema."""
     with rt.db.session() as session:
-        instance_id = session.scalar(sa.select(WorkItem.instance_id).where(WorkItem.id == task_id))
-        if instance_id is None:
+        row = session.execute(_locked_task_query(rt, task_id)).first()
+        if row is None:
             raise NotFound(f"task {task_id} does not exist")
-        step = open_step(rt, session, instance_id, user)  # locks: read the item after this
-        item = session.get(WorkItem, task_id)
-        assert item is not None
+        step = rebuild_step(rt, session, row.instance_id, row, user)
         task = (
             step.workflow.get_task_from_id(task_id) if task_id in step.before.user_tasks else None
         )
+        item: Any = SimpleNamespace(**{c.key: row[i + 1] for i, c in enumerate(_ITEM_COLUMNS)})
+        if task is None:  # done meanwhile: the item read with the lock may predate that
+            item = session.get(WorkItem, task_id, populate_existing=True)
         if item.status != WorkItemStatus.OPEN or task is None:
             who = f" by {item.completed_by}" if item.completed_by else ""
             raise Conflict(f"task '{item.title}' was already {item.status}{who}")
@@ -130,7 +155,34 @@ def complete_task(
         return run(rt, step, apply)
 
 
-def _check_may_complete(rt: Runtime, session: Any, item: WorkItem, user: str | None) -> None:
+_ITEM_COLUMNS = (
+    WorkItem.status,
+    WorkItem.title,
+    WorkItem.assignee,
+    WorkItem.group_name,
+    WorkItem.completed_by,
+)
+
+
+def _locked_task_query(rt: Runtime, task_id: uuid.UUID) -> Any:
+    """The work item and its instance row, locked, in one round trip.
+
+    After waiting for the lock PostgreSQL re-reads the instance row but not
+    the joined item, so a stale item is possible; the workflow state decides.
+    """
+    query = (
+        sa.select(
+            WorkItem.instance_id,
+            *(c.label(f"item_{c.key}") for c in _ITEM_COLUMNS),
+            *INSTANCE_COLUMNS,
+        )
+        .join(Instance, Instance.id == WorkItem.instance_id)
+        .where(WorkItem.id == task_id)
+    )
+    return query if rt.db.is_sqlite else query.with_for_update(of=Instance)
+
+
+def _check_may_complete(rt: Runtime, session: Any, item: Any, user: str | None) -> None:
     """The assignee, or a member of the task's group while it is unassigned."""
     if user is None:
         return  # system calls (tests, imports) act for the process itself
@@ -149,6 +201,7 @@ def deliver_message(
     correlation: Mapping[str, Any],
     payload: Mapping[str, Any],
     user: str | None = None,
+    request: Request | None = None,
 ) -> tuple[str, Step | None]:
     """Deliver to the instance waiting for it, else start a process with that start message.
 
@@ -167,6 +220,7 @@ def deliver_message(
         if instance_id is not None:
             step = open_step(rt, session, instance_id, user)
             require_status(step, InstanceStatus.RUNNING)
+            _requests.attach(step, request, "delivered")
 
             def catch(step: Step) -> None:
                 catch_message(step, name, payload)
@@ -174,10 +228,12 @@ def deliver_message(
 
             return "delivered", run(rt, step, catch)
         key = _process_started_by(rt, session, name)
-    if key is None:
-        return "unmatched", None
+        if key is None:
+            _requests.record_unmatched(session, request)
+            return "unmatched", None
     data = {**dict(correlation), **dict(payload)}
-    return "started", start(rt, key, data, user, start_message=name)
+    started = request.outcome("started") if request is not None else None
+    return "started", start(rt, key, data, user, start_message=name, request=started)
 
 
 def _process_started_by(rt: Runtime, session: Any, message: str) -> str | None:
@@ -205,9 +261,12 @@ def fire_timer(rt: Runtime, job_id: uuid.UUID) -> Step | None:
         if job is None or job.due_at > _clock.now():
             return None
         step = open_step(rt, session, job.instance_id, None)
-        if step.status != InstanceStatus.RUNNING or job_id not in step.before.timers:
+        armed = step.before.timers.get(job_id)
+        if step.status != InstanceStatus.RUNNING or armed is None:
             session.execute(sa.delete(Job).where(Job.id == job_id))
             return None
+        if armed[1] > step.now:
+            return None  # a cycle timer another worker fired and re-armed while we waited
 
         def fire(step: Step) -> None:
             task = step.workflow.get_task_from_id(job_id)

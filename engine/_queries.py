@@ -140,8 +140,13 @@ def list_tasks(
     overdue: bool = False,
     limit: int = 50,
     before: tuple[datetime, str] | None = None,
+    after: tuple[datetime | None, uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
-    """The inbox: ``mine`` (assigned to me), ``group`` (my groups' queue), ``all`` (admins)."""
+    """The inbox: ``mine`` (assigned to me), ``group`` (my groups' queue), ``all`` (admins).
+
+    ``after`` is a keyset cursor, the ``(due_at, id)`` of the last item of the
+    previous page, so a page costs the same however deep it is.
+    """
     query = sa.select(WorkItem).where(WorkItem.status == status)
     if scope == "mine":
         query = query.where(WorkItem.assignee == user)
@@ -154,6 +159,19 @@ def list_tasks(
         query = query.where(WorkItem.process_key == process)
     if overdue:
         query = query.where(WorkItem.due_at < _clock.now())
+    if after is not None:
+        query = query.where(_after(*after))
     query = query.order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
     rows = session.scalars(query.limit(max(1, min(limit, MAX_PAGE)))).all()
     return [work_item_dict(r) for r in rows]
+
+
+def _after(due_at: datetime | None, item_id: uuid.UUID) -> sa.ColumnElement[bool]:
+    """Rows after ``(due_at, id)`` in the inbox order: by due date, undated last, then id."""
+    if due_at is None:
+        return sa.and_(WorkItem.due_at.is_(None), WorkItem.id > item_id)
+    return sa.or_(
+        WorkItem.due_at > due_at,
+        sa.and_(WorkItem.due_at == due_at, WorkItem.id > item_id),
+        WorkItem.due_at.is_(None),
+    )

@@ -12,6 +12,7 @@ the instance waits for an operator to retry or skip it.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,36 +22,24 @@ from typing import Any, cast
 import sqlalchemy as sa
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from . import _clock, _pruning, _snapshot, _state
-from ._assignment import assign
+from . import _clock, _persist, _snapshot, _state
 from ._db import Database
 from ._definitions import DefinitionCache, ParsedVersion, parse_bundle
 from ._directory import Directory
 from ._errors import EngineError, InstanceNotActive, NotFound
 from ._operators import STEP_KEY, OperatorRegistry, StepContext
 from ._scripting import ScriptEngine, step_context
-from .models import (
-    AuditEntry,
-    Incident,
-    Instance,
-    InstanceStatus,
-    Job,
-    JobKind,
-    MessageSubscription,
-    ProcessVersion,
-    WorkItem,
-    WorkItemStatus,
-)
+from ._writes import StaleVersion as StaleVersion
+from .models import Incident, Instance, InstanceStatus, ProcessVersion
+
+# Spiff logs every task state change at INFO and builds a dict of extras for each
+# (with references to task data below DEBUG): noise in our logs, and time in every step.
+for _name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 _I = cast(sa.Table, Instance.__table__)
-_W = cast(sa.Table, WorkItem.__table__)
-_A = cast(sa.Table, AuditEntry.__table__)
-_J = cast(sa.Table, Job.__table__)
-_S = cast(sa.Table, MessageSubscription.__table__)
-_V = cast(sa.Table, ProcessVersion.__table__)
 
 
 @dataclass
@@ -103,6 +92,9 @@ class Step:
     acted_task: uuid.UUID | None = None
     context: StepContext | None = None
     incident: Incident | None = None
+    request_id: str | None = None  # an idempotency key, stored with the step's writes
+    request_operation: str = ""
+    request_result: Callable[[Step], dict[str, Any]] | None = None
 
     def log(
         self,
@@ -134,14 +126,23 @@ Action = Callable[[Step], None]
 
 def open_step(rt: Runtime, session: Session, instance_id: uuid.UUID, user: str | None) -> Step:
     """Lock the instance row and rebuild its workflow."""
-    query = sa.select(_I.c.version_id, _I.c.status, _I.c.state, _I.c.revision).where(
-        _I.c.id == instance_id
-    )
+    query = sa.select(*INSTANCE_COLUMNS).where(_I.c.id == instance_id)
     if not rt.db.is_sqlite:
         query = query.with_for_update()
     row = session.execute(query).first()
     if row is None:
         raise NotFound(f"instance {instance_id} does not exist")
+    return rebuild_step(rt, session, instance_id, row, user)
+
+
+INSTANCE_COLUMNS = (_I.c.version_id, _I.c.status, _I.c.state, _I.c.revision)
+"""What :func:`rebuild_step` needs of the (locked) instance row."""
+
+
+def rebuild_step(
+    rt: Runtime, session: Session, instance_id: uuid.UUID, row: Any, user: str | None
+) -> Step:
+    """The step of an instance whose row (``INSTANCE_COLUMNS``) the caller read and locked."""
     version = rt.version(session, row.version_id)
     workflow = _state.loads(row.state, version, rt.script_engine)
     step = Step(rt, session, instance_id, row.version_id, version, workflow, user, _clock.now())
@@ -210,203 +211,10 @@ def run(rt: Runtime, step: Step, action: Action) -> Step:
             action(step)
             if step.status in (InstanceStatus.RUNNING, InstanceStatus.INCIDENT):
                 advance(step)
-            _write(step)
-            step.session.flush()  # ORM writes of handlers flush while the step is known
+            _persist.write(step)  # with the handlers' ORM writes, while the step is known
     finally:
         step.session.info.pop(STEP_KEY, None)
     return step
-
-
-def _write(step: Step) -> None:
-    after = _snapshot.take(step.workflow, step.version)
-    _sync_work_items(step, after)
-    _sync_jobs(step, after)
-    _sync_waits(step, after)
-    _pruning.prune(step.workflow)
-    _save(step)
-    if step.incident is not None:
-        step.session.add(step.incident)
-    if step.audit:
-        step.session.execute(sa.insert(_A), step.audit)
-
-
-def _save(step: Step) -> None:
-    values: dict[str, Any] = {
-        "state": _state.dumps(step.workflow),
-        "status": step.status,
-        "updated_at": step.now,
-        "customer_id": _customer_id(step.workflow),
-    }
-    if step.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
-        values["ended_at"] = step.now
-    if step.revision == 0:
-        _insert_instance(step, values)
-        return
-    step.revision += 1
-    step.session.execute(
-        sa.update(_I).where(_I.c.id == step.instance_id).values(**values, revision=step.revision)
-    )
-
-
-class StaleVersion(Exception):
-    """A newer version was deployed since this process last looked: start again on it."""
-
-
-def _insert_instance(step: Step, values: dict[str, Any]) -> None:
-    """Insert the new instance only if its version is still the newest of its process.
-
-    The newest version is cached per process, so a start needs no query for
-    it; the guard in this INSERT proves the cache right in the same round trip
-    (another process may have deployed meanwhile). No row back: ``StaleVersion``.
-    """
-    row = {
-        "state": values["state"],
-        "status": values["status"],
-        "updated_at": values["updated_at"],
-        "customer_id": values["customer_id"],
-        "ended_at": values.get("ended_at"),
-        "id": step.instance_id,
-        "process_key": step.version.key,
-        "version_id": step.version_id,
-        "revision": 1,
-        "business_key": step.workflow.data.get("business_key"),
-        "started_by": step.user,
-        "started_at": step.now,
-        "guard_key": step.version.key,
-        "guard_version": step.version_number,
-    }
-    inserted = step.session.execute(_GUARDED_INSERT, row).first()
-    if inserted is None:
-        raise StaleVersion(step.version.key)
-    step.revision = 1
-
-
-_INSTANCE_COLUMNS = (
-    "state", "status", "updated_at", "customer_id", "ended_at", "id", "process_key",
-    "version_id", "revision", "business_key", "started_by", "started_at",
-)  # fmt: skip
-_GUARDED_INSERT = (
-    sa.insert(_I)
-    .from_select(
-        list(_INSTANCE_COLUMNS),
-        sa.select(*(sa.bindparam(c, type_=_I.c[c].type) for c in _INSTANCE_COLUMNS)).where(
-            ~sa.exists().where(
-                _V.c.key == sa.bindparam("guard_key"),
-                _V.c.version > sa.bindparam("guard_version"),
-            )
-        ),
-    )
-    .returning(_I.c.id)
-)
-
-
-def _customer_id(workflow: BpmnWorkflow) -> str | None:
-    task = workflow.last_task
-    data = task.data if task is not None else workflow.data
-    value = data.get("customer_id", workflow.data.get("customer_id"))
-    return str(value) if value not in (None, "") else None
-
-
-def _sync_work_items(step: Step, after: _snapshot.Snapshot) -> None:
-    wf = step.workflow
-    new = [wf.get_task_from_id(tid) for tid in after.user_tasks - step.before.user_tasks]
-    if new:
-        step.session.execute(sa.insert(_W), [_work_item_row(step, t) for t in new])
-    for tid in step.before.user_tasks - after.user_tasks:
-        task = wf.tasks.get(tid)
-        if task is not None and task.state == TaskState.COMPLETED and tid == step.acted_task:
-            values = {
-                "status": WorkItemStatus.DONE,
-                "completed_at": step.now,
-                "completed_by": step.user,
-            }
-        elif task is not None and task.state == TaskState.COMPLETED:
-            values = {"status": WorkItemStatus.DONE, "completed_at": step.now}
-        else:
-            values = {"status": WorkItemStatus.CANCELLED, "completed_at": step.now}
-        step.session.execute(sa.update(_W).where(_W.c.id == tid).values(**values))
-
-
-def _work_item_row(step: Step, task: Any) -> dict[str, Any]:
-    meta = step.version.user_tasks[task.task_spec.name]
-
-    def evaluate(expression: str) -> Any:
-        return step.rt.script_engine.environment.evaluate(expression, task.data)
-
-    chosen = assign(step.session, step.rt.directory, meta, evaluate, step.now)
-    customer = task.data.get("customer_id")
-    return {
-        "id": task.id,
-        "instance_id": step.instance_id,
-        "process_key": step.version.key,
-        "task_name": meta.name,
-        "title": _title(meta.title, task.data),
-        "group_name": chosen.group,
-        "assignee": chosen.assignee,
-        "customer_id": str(customer) if customer not in (None, "") else None,
-        "priority": chosen.priority,
-        "form": meta.form_file,
-        "status": WorkItemStatus.OPEN,
-        "due_at": chosen.due_at,
-        "created_at": step.now,
-    }
-
-
-def _title(template: str, data: dict[str, Any]) -> str:
-    """Fill ``{name}`` placeholders from task data; leave unknown ones as written."""
-    if "{" not in template:
-        return template
-
-    class _Keep(dict[str, Any]):
-        def __missing__(self, key: str) -> str:
-            return "{" + key + "}"
-
-    try:
-        return template.format_map(_Keep(data))[:300]
-    except (ValueError, AttributeError, IndexError):
-        return template
-
-
-def _sync_jobs(step: Step, after: _snapshot.Snapshot) -> None:
-    gone = [tid for tid in step.before.timers if tid not in after.timers]
-    if gone:
-        step.session.execute(sa.delete(_J).where(_J.c.id.in_(gone)))
-    new = [
-        {
-            "id": tid,
-            "instance_id": step.instance_id,
-            "kind": JobKind.TIMER,
-            "task_name": name,
-            "due_at": due,
-            "attempts": 0,
-        }
-        for tid, (name, due) in after.timers.items()
-        if step.before.timers.get(tid) != (name, due)
-    ]
-    changed = [row["id"] for row in new if row["id"] in step.before.timers]
-    if changed:
-        step.session.execute(sa.delete(_J).where(_J.c.id.in_(changed)))
-    if new:
-        step.session.execute(sa.insert(_J), new)
-
-
-def _sync_waits(step: Step, after: _snapshot.Snapshot) -> None:
-    if after.waits == step.before.waits:
-        return
-    for name, corr in step.before.waits - after.waits:
-        step.session.execute(
-            sa.delete(_S).where(
-                _S.c.instance_id == step.instance_id,
-                _S.c.message_name == name,
-                _S.c.correlation == corr,
-            )
-        )
-    new = [
-        {"instance_id": step.instance_id, "message_name": name, "correlation": corr}
-        for name, corr in after.waits - step.before.waits
-    ]
-    if new:
-        step.session.execute(sa.insert(_S), new)
 
 
 def new_workflow(rt: Runtime, version: ParsedVersion) -> BpmnWorkflow:

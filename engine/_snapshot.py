@@ -7,6 +7,7 @@ are always derived from the workflow and can never disagree with it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +32,9 @@ class Snapshot:
 
 
 def take(workflow: BpmnWorkflow, version: ParsedVersion) -> Snapshot:
-    user_tasks = frozenset(t.id for t in workflow.get_tasks(state=TaskState.READY, manual=True))
+    user_tasks = frozenset(
+        t.id for t in _all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual
+    )
     timers: dict[UUID, tuple[str, datetime]] = {}
     waits: set[tuple[str, str]] = set()
     for task in workflow.event_manager.tasks.values() if hasattr(workflow, "event_manager") else ():
@@ -46,6 +49,13 @@ def take(workflow: BpmnWorkflow, version: ParsedVersion) -> Snapshot:
             keys = version.correlation_keys.get(event.name, ())
             waits.add((event.name, correlation_string(keys, task.data)))
     return Snapshot(user_tasks, timers, frozenset(waits))
+
+
+def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Any]:
+    """Every task of the workflow and its subprocesses (``get_tasks`` without its iterator)."""
+    yield from workflow.tasks.values()
+    for sub in workflow.subprocesses.values():
+        yield from sub.tasks.values()
 
 
 def timer_due(task: Any) -> datetime | None:

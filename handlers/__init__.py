@@ -7,14 +7,34 @@ an engine holds exactly the operators it was given.
 
 from __future__ import annotations
 
+import importlib
+import os
+from types import ModuleType
+
 from engine import OperatorRegistry
 
-from . import campaigns, cases, contacts, deals, imports, interactions, leads, mail, owners, quotes
+from . import (
+    campaigns,
+    cases,
+    contacts,
+    customers,
+    deals,
+    employees,
+    imports,
+    interactions,
+    leads,
+    mail,
+    owners,
+    quotes,
+)
 from .imports import ContactImportError as ContactImportError
 from .imports import ImportReport as ImportReport
 from .imports import import_contacts_file as import_contacts_file
 
-MODULES = (contacts, leads, owners, deals, quotes, cases, interactions, campaigns, mail, imports)
+MODULES: tuple[ModuleType, ...] = (contacts, leads, owners, deals, quotes, cases)
+MODULES += (interactions, campaigns, mail, imports)
+MODULES += (employees,)
+MODULES += (customers,)
 
 
 def register(registry: OperatorRegistry) -> None:
@@ -24,4 +44,32 @@ def register(registry: OperatorRegistry) -> None:
             registry.add(name, func)
 
 
-__all__ = ["ContactImportError", "ImportReport", "import_contacts_file", "register"]
+PLUGINS_ENV = "CLIENTFLOW_PLUGINS"
+
+
+def load_operators() -> OperatorRegistry:
+    """The built-in operators plus those of each module named in ``CLIENTFLOW_PLUGINS``.
+
+    The variable lists module names, comma-separated; each module must define
+    ``register(registry)``. The one place the web app, workers and CLI get
+    their operators from, so every process runs the same set.
+    """
+    registry = OperatorRegistry()
+    register(registry)
+    for name in os.environ.get(PLUGINS_ENV, "").split(","):
+        if not name.strip():
+            continue
+        plugin = getattr(importlib.import_module(name.strip()), "register", None)
+        if not callable(plugin):
+            raise ValueError(f"{PLUGINS_ENV} names {name.strip()!r}, which has no register()")
+        plugin(registry)
+    return registry
+
+
+__all__ = [
+    "ContactImportError",
+    "ImportReport",
+    "import_contacts_file",
+    "load_operators",
+    "register",
+]

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from marshmallow import fields, validate
 from sqlalchemy.orm import Session
 
-from crm.models import Competitor, Customer, Deal, DealStage
+from crm.models import Competitor, Customer, Deal, DealStage, Employee
 from crm.schemas.fields import by_value, money
 from engine import StepContext
 
@@ -106,4 +106,42 @@ def _roll_up_revenue(session: Session, deal: Deal, was_won: bool) -> None:
     customer.lifetime_revenue = total
 
 
-OPERATORS = (("crm.update_deal", update_deal),)
+LEVELS = ("sales_manager", "sales_director", "finance")
+LEVELS_UP = {"sales_manager": 1, "sales_director": 2}
+
+
+class ApproverForParams(Params):
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    owner = fields.String(allow_none=True, validate=validate.Length(1, 100))
+
+
+def approver_for(ctx: StepContext, **params: Any) -> dict[str, Any]:
+    """Who approves at a level of the approval chain, and whom an overdue approval goes to.
+
+    Sales approvals climb the owner's management line (manager, then the
+    manager's manager); finance approves as a team. ``None`` means the
+    level's group queue: anyone in the lane's group may take it.
+    """
+    p = load(ApproverForParams(), params)
+    session = ctx.session
+    approver: str | None = None
+    current = p.get("owner")
+    for _ in range(LEVELS_UP.get(p["level"], 0)):
+        current = _manager_of(session, current)
+        approver = current
+    return {
+        "level": p["level"],
+        "approver": approver,
+        "escalate_to": _manager_of(session, approver),
+    }
+
+
+def _manager_of(session: Session, username: str | None) -> str | None:
+    if not username:
+        return None
+    query = sa.select(Employee.manager_username).where(Employee.username == username)
+    manager: str | None = session.scalar(query)
+    return manager or None
+
+
+OPERATORS = (("crm.update_deal", update_deal), ("crm.approver_for", approver_for))

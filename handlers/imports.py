@@ -23,7 +23,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from engine import NotFound, OperatorError, StepContext
 
 from ._csv_rows import CsvLayoutError, Header, Problem, Record, parse_row, read_header, records
-from ._import_store import store
+from ._import_store import record_chunk, store
 from ._params import Params, bad, load
 
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ class ImportContactsParams(Params):
     limit = fields.Integer(
         load_default=CHUNK_ROWS, strict=True, validate=validate.Range(1, MAX_CHUNK_ROWS)
     )
+    file_name = fields.String(allow_none=True, validate=validate.Length(1, 255))
+    total_rows = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
 
     @validates_schema
     def _one_source(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -75,17 +77,29 @@ def import_contacts(ctx: StepContext, **params: Any) -> dict[str, Any]:
         chunk, following = _take(stream, offset, line, p["limit"])
     parsed = [parse_row(record, header) for record in chunk]
     stored = store(ctx.session, [r for r in parsed if not isinstance(r, Problem)], ctx.instance_id)
+    problems = [r for r in parsed if isinstance(r, Problem)]
+    run_id = record_chunk(
+        ctx.session, ctx.instance_id, _file_name(p), p.get("total_rows"), len(chunk), stored,
+        problems, done=following is None,
+    )  # fmt: skip
     return {
+        "import_run_id": run_id,
         "rows": len(chunk),
         "created": len(stored.created),
         "contacts": [list(pair) for pair in stored.created],
-        "errors": [{"line": r.line, "reason": r.reason} for r in parsed if isinstance(r, Problem)],
+        "errors": [{"line": r.line, "reason": r.reason} for r in problems],
         "duplicates": stored.duplicates,
         "ignored_columns": header.ignored,
         "next_offset": following.offset if following else None,
         "next_line": following.line if following else None,
         "done": following is None,
     }
+
+
+def _file_name(p: dict[str, Any]) -> str:
+    if p.get("file_name"):
+        return str(p["file_name"])
+    return Path(p["path"]).name if p.get("path") else "inline.csv"
 
 
 @contextmanager
@@ -138,6 +152,7 @@ class ImportReport:
 
     path: str
     instance_id: str
+    import_run_id: int | None = None
     rows: int = 0
     created: int = 0
     errors: list[RowIssue] = field(default_factory=list)
@@ -153,6 +168,7 @@ class ImportReport:
 
     def add(self, chunk: dict[str, Any]) -> None:
         """Fold one chunk's result in, naming the line a cross-chunk duplicate repeats."""
+        self.import_run_id = chunk.get("import_run_id", self.import_run_id)
         self.rows += chunk["rows"]
         self.created += chunk["created"]
         self.ignored_columns = chunk["ignored_columns"]
@@ -193,6 +209,17 @@ def plan_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Plan:
     except OSError as error:
         raise ContactImportError(f"{path}: cannot read the file: {error.strerror}") from error
     return Plan(starts or [(header.data_offset, header.data_line)], rows, header.ignored)
+
+
+def check_header(path: Path) -> list[str]:
+    """Read just the header: the columns it ignores, or why the file cannot be imported."""
+    try:
+        with path.open("rb") as stream:
+            return read_header(stream).ignored
+    except CsvLayoutError as error:
+        raise ContactImportError(f"{path}: {error}") from error
+    except OSError as error:
+        raise ContactImportError(f"{path}: cannot read the file: {error.strerror}") from error
 
 
 def import_contacts_file(

@@ -50,18 +50,22 @@ def log_interaction(ctx: StepContext, **params: Any) -> dict[str, Any]:
 def record(session: Session, p: dict[str, Any], employee: str | None) -> Interaction:
     """Add the interaction after checking what it links to.
 
-    The customer is taken from the contact when only the contact is given, so
-    the interaction shows on the customer's timeline.
+    The customer is taken from the contact, case, deal or lead when not given,
+    so the interaction shows on the customer's timeline; links that name two
+    different customers are refused.
     """
-    for name, model in LINKS:
-        optional(session, model, p.get(name), name)
-    contact = optional(session, Contact, p.get("contact_id"), "contact_id")
-    if contact is not None:
-        customer_id = p.setdefault("customer_id", contact.customer_id)
-        if customer_id != contact.customer_id:
-            raise bad(
-                "contact_id", f"contact {contact.id} belongs to another customer, not {customer_id}"
-            )
+    linked = {name: optional(session, model, p.get(name), name) for name, model in LINKS}
+    customer_id = p.get("customer_id")
+    for name in ("contact_id", "case_id", "deal_id", "lead_id"):
+        owner = getattr(linked[name], "customer_id", None)
+        if owner is None:
+            continue
+        if customer_id is None:
+            customer_id = owner
+        elif owner != customer_id:
+            raise bad(name, f"{name[:-3]} {p[name]} belongs to customer {owner}, not {customer_id}")
+    if customer_id is not None:
+        p["customer_id"] = customer_id
     p.setdefault("occurred_at", datetime.now(UTC))
     p.setdefault("employee", employee)
     interaction = Interaction(**p)

@@ -22,16 +22,18 @@ from crm.models import (
     Customer,
     Deal,
     DealStage,
+    Employee,
     Lead,
     LeadStatus,
     MemberStatus,
 )
 from crm.schemas import LeadSchema
-from crm.schemas.fields import money
+from crm.schemas.fields import by_value, money
 from engine import OperatorError, StepContext
 
-from ._params import Id, Params, load, optional, require
+from ._params import Id, Params, bad, load, optional, require
 from .contacts import new_contact
+from .owners import STRATEGIES, assign_owner
 
 CLOSED = (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED)
 
@@ -114,15 +116,28 @@ class ConvertLeadParams(Params):
     currency = fields.String(allow_none=True, validate=validate.Length(3, 3))
     expected_close = fields.Date(allow_none=True)
     owner = fields.String(allow_none=True, validate=validate.Length(max=100))
+    first_name = fields.String(allow_none=True, validate=validate.Length(1, 100))
+    last_name = fields.String(allow_none=True, validate=validate.Length(1, 100))
+    company_name = fields.String(allow_none=True, validate=validate.Length(1, 200))
+
+
+NAME_FIELDS = ("first_name", "last_name", "company_name")
 
 
 def convert_lead(ctx: StepContext, **params: Any) -> dict[str, Any]:
-    """Turn a qualified lead into a customer, a contact and a deal that points back at it."""
+    """Turn a qualified lead into a customer, a contact and a deal that points back at it.
+
+    Names given here complete the lead first (a caller is often known only by
+    number until someone talks to them).
+    """
     p = load(ConvertLeadParams(), params)
     session = ctx.session
     lead = require(session, Lead, p["lead_id"], "lead_id")
     if lead.status in CLOSED:
         raise OperatorError(f"lead {lead.id} is already {lead.status}; it cannot be converted")
+    for name in NAME_FIELDS:  # what qualification learnt about a caller known only by number
+        if p.get(name):
+            setattr(lead, name, p[name])
     customer, contact, created = _customer_and_contact(session, lead)
     deal = Deal(
         customer=customer,
@@ -195,8 +210,94 @@ def _attribute_to_campaign(session: Session, lead: Lead) -> None:
         member.status = MemberStatus.CONVERTED
 
 
+class UpdateLeadParams(Params):
+    """Left-out or null parameters leave their field as it is."""
+
+    lead_id = Id(required=True)
+    status = by_value(LeadStatus, allow_none=True)
+    score = fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, 100))
+    disqualify_reason = fields.String(allow_none=True, validate=validate.Length(1, 200))
+
+
+def update_lead(ctx: StepContext, **params: Any) -> dict[str, Any]:
+    """Record a lead's score and status as it is worked, nurtured or disqualified.
+
+    Converting goes through ``crm.convert_lead`` (it creates the customer and
+    deal), and a closed lead stays closed: a process that reopens one is wrong.
+    """
+    p = {k: v for k, v in load(UpdateLeadParams(), params).items() if v is not None}
+    lead = require(ctx.session, Lead, p.pop("lead_id"), "lead_id")
+    status = p.get("status")
+    if lead.status in CLOSED and status not in (None, lead.status):
+        raise bad("status", f"lead {lead.id} is already {lead.status}; it cannot be reopened")
+    if status == LeadStatus.CONVERTED:
+        raise bad("status", "use crm.convert_lead to convert a lead")
+    if status == LeadStatus.DISQUALIFIED and not p.get("disqualify_reason"):
+        raise bad("disqualify_reason", "required when the status is 'disqualified'")
+    for key, value in p.items():
+        setattr(lead, key, value)
+    return {
+        "lead_id": lead.id,
+        "status": str(lead.status),
+        "score": lead.score,
+        "disqualify_reason": lead.disqualify_reason,
+    }
+
+
+class RouteLeadParams(Params):
+    lead_id = Id(required=True)
+    team = fields.String(allow_none=True, validate=validate.Length(max=50))
+    territory = fields.String(allow_none=True, validate=validate.Length(max=50))
+    strategy = fields.String(load_default="least_loaded", validate=validate.OneOf(STRATEGIES))
+
+
+def route_lead(ctx: StepContext, **params: Any) -> dict[str, Any]:
+    """Give the lead an owner: the account owner of a known customer, else one of the team.
+
+    A team with no active employee is not an error here: the lead stays
+    without an owner and its tasks go to the lane's group queue.
+    """
+    p = load(RouteLeadParams(), params)
+    session = ctx.session
+    lead = require(session, Lead, p["lead_id"], "lead_id")
+    customer = session.get(Customer, lead.customer_id) if lead.customer_id else None
+    if customer is not None and customer.owner and _active(session, customer.owner):
+        routed = assign_owner(ctx, entity="lead", record_id=lead.id, owner=customer.owner)
+        return {**routed, "how": "account_owner"}
+    if not _team_has_members(session, p.get("team"), p.get("territory")):
+        territory = p.get("territory")
+        if territory and _team_has_members(session, p.get("team"), None):
+            p["territory"] = None  # nobody covers that territory: the whole team takes it
+        else:
+            return {"entity": "lead", "record_id": lead.id, "owner": None, "how": "queue"}
+    return assign_owner(
+        ctx,
+        entity="lead",
+        record_id=lead.id,
+        team=p.get("team"),
+        territory=p.get("territory"),
+        strategy=p["strategy"],
+    )
+
+
+def _active(session: Session, username: str) -> bool:
+    query = sa.select(Employee.id).where(Employee.username == username, Employee.active.is_(True))
+    return session.scalar(query) is not None
+
+
+def _team_has_members(session: Session, team: str | None, territory: str | None) -> bool:
+    query = sa.select(Employee.id).where(Employee.active.is_(True))
+    if team:
+        query = query.where(Employee.team == team)
+    if territory:
+        query = query.where(Employee.territory == territory)
+    return session.scalar(query.limit(1)) is not None
+
+
 OPERATORS = (
     ("crm.create_lead", create_lead),
     ("crm.dedupe_lead", dedupe_lead),
     ("crm.convert_lead", convert_lead),
+    ("crm.update_lead", update_lead),
+    ("crm.route_lead", route_lead),
 )

@@ -8,7 +8,7 @@ decides on.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,8 +17,17 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import Session
 
 import crm
-from crm.models import Deal, PriceList, PriceListItem, Product, Quote, QuoteLine
-from crm.schemas.fields import percent
+from crm.models import (
+    Contact,
+    Deal,
+    PriceList,
+    PriceListItem,
+    Product,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+)
+from crm.schemas.fields import by_value, money, percent
 from engine import OperatorError, StepContext
 
 from ._params import Id, Params, bad, load, require
@@ -71,7 +80,20 @@ def build_quote(ctx: StepContext, **params: Any) -> dict[str, Any]:
     )
     session.add(quote)
     session.flush()
-    return _figures(quote)
+    return {**_figures(quote), **_addressee(session, deal)}
+
+
+def _addressee(session: Session, deal: Deal) -> dict[str, Any]:
+    """Whom the offer goes to: the deal's contact and its primary email, if it has one."""
+    contact = session.get(Contact, deal.contact_id) if deal.contact_id else None
+    emails = sorted(contact.emails, key=lambda e: not e.is_primary) if contact else []
+    return {
+        "deal_id": deal.id,
+        "customer_id": deal.customer_id,
+        "contact_id": deal.contact_id,
+        "contact_email": emails[0].address if emails else None,
+        "deal_owner": deal.owner,
+    }
 
 
 def _price_list(session: Session, price_list_id: int | None, currency: str) -> PriceList:
@@ -175,4 +197,100 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-OPERATORS = (("crm.build_quote", build_quote),)
+FINAL = (QuoteStatus.ACCEPTED, QuoteStatus.DECLINED, QuoteStatus.REJECTED)
+DECIDED = (QuoteStatus.ACCEPTED, QuoteStatus.DECLINED)
+
+
+class SetQuoteStatusParams(Params):
+    quote_id = Id(required=True)
+    status = by_value(QuoteStatus, required=True)
+    valid_until = fields.Date(allow_none=True)
+    valid_days = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 365))
+
+
+def set_quote_status(ctx: StepContext, **params: Any) -> dict[str, Any]:
+    """Move a quote along draft, approval, sent and the customer's answer.
+
+    Accepted, declined and rejected are final: a changed offer is a new quote
+    (``crm.build_quote``), so what a customer accepted can never change later.
+    Sending stamps ``sent_at`` (a re-send may extend ``valid_until``, given as a
+    date or as ``valid_days`` from now); the
+    customer's answer stamps ``decided_at``.
+    """
+    p = load(SetQuoteStatusParams(), params)
+    quote = require(ctx.session, Quote, p["quote_id"], "quote_id")
+    status = p["status"]
+    if quote.status in FINAL and status != quote.status:
+        raise bad("status", f"quote {quote.number} is already {quote.status}; build a new quote")
+    now = datetime.now(UTC)
+    quote.status = status
+    if p.get("valid_until") is not None:
+        quote.valid_until = p["valid_until"]
+    elif p.get("valid_days") is not None:
+        quote.valid_until = (now + timedelta(days=p["valid_days"])).date()
+    if status == QuoteStatus.SENT:
+        quote.sent_at = now
+    if status in DECIDED:
+        quote.decided_at = now
+    return {
+        "quote_id": quote.id,
+        "number": quote.number,
+        "status": str(quote.status),
+        "valid_until": _iso(quote.valid_until),
+    }
+
+
+class PriceParams(Params):
+    sku = fields.String(required=True, validate=validate.Length(1, 50))
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    price = money(required=True, validate=validate.Range(min=0))
+    cost = money(allow_none=True, validate=validate.Range(min=0))
+    unit = fields.String(load_default="pcs", validate=validate.Length(1, 20))
+
+
+class SavePriceListParams(Params):
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    currency = fields.String(load_default="RUB", validate=validate.Length(3, 3))
+    items = fields.List(fields.Nested(PriceParams), required=True, validate=validate.Length(min=1))
+
+
+def save_price_list(ctx: StepContext, **params: Any) -> dict[str, Any]:
+    """Create or update a price list by name, and its products by SKU.
+
+    Products missing from ``items`` stay on the list: retiring one is a
+    decision of its own, not a side effect of a shorter upload.
+    """
+    p = load(SavePriceListParams(), params)
+    session = ctx.session
+    query = sa.select(PriceList).where(PriceList.name == p["name"])
+    price_list = session.scalars(query).first() or PriceList(name=p["name"])
+    price_list.currency = p["currency"]
+    session.add(price_list)
+    by_product = {item.product_id: item for item in price_list.items}
+    for item in p["items"]:
+        product = _save_product(session, item)
+        entry = by_product.get(product.id) or PriceListItem(product_id=product.id)
+        entry.price = item["price"]
+        if entry not in price_list.items:
+            price_list.items.append(entry)
+    session.flush()
+    return {"price_list_id": price_list.id, "name": price_list.name, "items": len(p["items"])}
+
+
+def _save_product(session: Session, item: dict[str, Any]) -> Product:
+    product = session.scalars(sa.select(Product).where(Product.sku == item["sku"])).first()
+    if product is None:
+        product = Product(sku=item["sku"])
+        session.add(product)
+    product.name, product.unit = item["name"], item["unit"]
+    if item.get("cost") is not None:
+        product.cost = item["cost"]
+    session.flush()
+    return product
+
+
+OPERATORS = (
+    ("crm.build_quote", build_quote),
+    ("crm.set_quote_status", set_quote_status),
+    ("crm.save_price_list", save_price_list),
+)

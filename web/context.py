@@ -6,32 +6,27 @@ and of the modules named in CLIENTFLOW_PLUGINS, as ``clientflow serve`` does.
 
 from __future__ import annotations
 
-import importlib
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
 
+import crm
 import handlers
-from engine import Database, Engine, OperatorRegistry
+from engine import Database, Engine
 
 ENGINE_KEY = "clientflow.engine"
 
 
 def engine_from_config(config: Mapping[str, Any]) -> Engine:
-    """An engine over ``DATABASE_URL`` (CLIENTFLOW_DATABASE_URL), embedded SQLite if unset."""
-    return Engine(Database(config.get("DATABASE_URL")), load_operators())
+    """An engine over ``DATABASE_URL`` (CLIENTFLOW_DATABASE_URL), embedded SQLite if unset.
 
-
-def load_operators() -> OperatorRegistry:
-    """Registration is explicit: each module's ``register(registry)`` is called once."""
-    registry = OperatorRegistry()
-    handlers.register(registry)
-    for name in os.environ.get("CLIENTFLOW_PLUGINS", "").split(","):
-        if name.strip():
-            importlib.import_module(name.strip()).register(registry)
-    return registry
+    Operators come from :func:`handlers.load_operators`, as for the CLI and
+    workers; the CRM's connection-level write guard is installed on its engine.
+    """
+    engine = Engine(Database(config.get("DATABASE_URL")), handlers.load_operators())
+    crm.install_guard(engine.db.engine)
+    return engine
 
 
 def current_engine() -> Engine:

@@ -1,7 +1,9 @@
 """The only place that turns errors into HTTP status codes.
 
-The API answers JSON ``{"error": code, "message": ...}``; pages answer a short
-HTML page. The engine never chooses a status; this table does.
+The API and the hooks answer JSON ``{"error": code, "message": ...}`` (plus
+``errors`` for field errors and ``problems`` for definition errors); pages
+answer a short HTML page. The engine and the CRM never choose a status; this
+table does. Bad input is never a 500.
 """
 
 from __future__ import annotations
@@ -9,55 +11,113 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from engine import Conflict, DefinitionError, EngineError, FormInvalid, NotAllowed, NotFound
+from crm import CrmError, InvalidEmailError, InvalidPhoneError, NotFoundError, OutsideProcessError
+from engine import (
+    Conflict,
+    DefinitionError,
+    EngineError,
+    FormInvalid,
+    NotAllowed,
+    NotFound,
+    Problem,
+    ScriptError,
+)
+
+JSON_PREFIXES = ("/api/", "/hooks/", "/healthz")
 
 # most specific first: InstanceNotActive is a Conflict
-STATUS: tuple[tuple[type[EngineError], int, str], ...] = (
+STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (NotFound, 404, "not_found"),
     (NotAllowed, 403, "forbidden"),
     (Conflict, 409, "conflict"),
     (FormInvalid, 422, "invalid_form"),
     (DefinitionError, 422, "invalid_definition"),
+    (ScriptError, 422, "script_error"),  # the given data made a script fail (e.g. a name missing)
+    (NotFoundError, 404, "not_found"),
+    (InvalidPhoneError, 422, "invalid_input"),
+    (InvalidEmailError, 422, "invalid_input"),
+    (OutsideProcessError, 403, "outside_process"),
 )
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(EngineError, engine_error)
+    app.register_error_handler(CrmError, crm_error)
+    app.register_error_handler(ValidationError, validation_error)
     app.register_error_handler(HTTPException, http_error)
 
 
 def wants_json() -> bool:
-    """API and health paths answer JSON; pages answer HTML."""
-    return request.path == "/api" or request.path.startswith(("/api/", "/healthz"))
+    """API, hook and health paths answer JSON; pages answer HTML."""
+    return request.path in ("/api", "/hooks") or request.path.startswith(JSON_PREFIXES)
 
 
-def engine_error(exc: EngineError) -> tuple[Response | str, int]:
+def engine_error(exc: EngineError) -> tuple[Response, int]:
     status, code = _status_of(exc)
     body: dict[str, Any] = {"error": code, "message": exc.message}
     if isinstance(exc, FormInvalid):
         body["errors"] = exc.errors
     if isinstance(exc, DefinitionError):
-        body["problems"] = [str(p) for p in exc.problems]
+        body["problems"] = [problem_dict(p) for p in exc.problems]
     return _answer(status, body)
 
 
-def http_error(exc: HTTPException) -> tuple[Response | str, int]:
+def crm_error(exc: CrmError) -> tuple[Response, int]:
+    status, code = _status_of(exc)
+    return _answer(status, {"error": code, "message": str(exc)})
+
+
+def validation_error(exc: ValidationError) -> tuple[Response, int]:
+    """A marshmallow error that escaped a view: the request's data did not validate."""
+    errors = exc.messages if isinstance(exc.messages, dict) else {"": exc.messages}
+    body = {"error": "invalid_input", "message": "the request is invalid", "errors": errors}
+    return _answer(422, body)
+
+
+def http_error(exc: HTTPException) -> tuple[Response, int]:
     status = exc.code or 500
-    body = {"error": (exc.name or "error").lower().replace(" ", "_"), "message": exc.description}
-    return _answer(status, body)
+    data = getattr(exc, "data", None) or {}
+    body: dict[str, Any] = {
+        "error": (exc.name or "error").lower().replace(" ", "_"),
+        "message": data.get("message") or exc.description,
+    }
+    if data.get("messages"):  # webargs' field errors, keyed by location ("json", "query")
+        body["errors"] = data["messages"]
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+    return _answer(status, body, headers)
 
 
-def _status_of(exc: EngineError) -> tuple[int, str]:
+def problem_dict(problem: Problem) -> dict[str, Any]:
+    """A definition problem as the API and the modeler show it, tied to its element."""
+    return {
+        "element": problem.element_id,
+        "file": problem.file,
+        "line": problem.line,
+        "message": problem.message,
+    }
+
+
+def _status_of(exc: Exception) -> tuple[int, str]:
     for kind, status, code in STATUS:
         if isinstance(exc, kind):
             return status, code
     # retryable errors are the server's (try again later); the rest are the request's
-    return (503, "unavailable") if exc.retryable else (400, "bad_request")
+    if isinstance(exc, EngineError) and exc.retryable:
+        return 503, "unavailable"
+    return 400, "bad_request"
 
 
-def _answer(status: int, body: dict[str, Any]) -> tuple[Response | str, int]:
+def _answer(
+    status: int, body: dict[str, Any], headers: list[tuple[str, str]] | None = None
+) -> tuple[Response, int]:
+    """JSON or the HTML error page, keeping headers such as ``Allow`` of a 405."""
     if wants_json():
-        return jsonify(body), status
-    return render_template("error.html", status=status, **body), status
+        response = jsonify(body)
+    else:
+        html = render_template("error.html", status=status, **body)
+        response = Response(html, mimetype="text/html")
+    response.headers.extend(headers or [])
+    return response, status

@@ -1,4 +1,4 @@
-"""Alembic migrations of the engine's and the CRM's tables: how production changes schema.
+"""Alembic migrations of our tables (engine, CRM, integrations): how production changes schema.
 
 ``clientflow migrate`` runs them; developers add one after changing a model with
 ``alembic -c clientflow_cli/migrations/alembic.ini revision --autogenerate -m "..."``.
@@ -6,21 +6,21 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.config import Config
 
+from crm import metadata as crm_metadata
 from engine.models import metadata as engine_metadata
+from integrations import metadata as integrations_metadata
 
 HERE = Path(__file__).parent
 
 
 def target_metadata() -> list[sa.MetaData]:
-    """The engine's tables and, when the CRM store is installed, the CRM's."""
-    crm_metadata = getattr(importlib.import_module("crm"), "metadata", None)
-    return [engine_metadata, *([crm_metadata] if crm_metadata is not None else [])]
+    """The engine's tables, the CRM's and the integrations' journal, on one database."""
+    return [engine_metadata, crm_metadata, integrations_metadata]
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -30,7 +30,9 @@ class Direction(enum.StrEnum):
 class Interaction(Base):
     """``instance_id``/``task_id`` name the step that recorded it (filled in from the
     step when left empty); ``external_id`` is the provider's id, unique, so a webhook
-    delivered twice records one interaction."""
+    delivered twice records one interaction. ``sender`` and ``recipients`` (a JSON
+    list) are the addresses or numbers as the channel gave them: the caller and the
+    number called, the From and the To/Cc of an email."""
 
     __tablename__ = "crm_interaction"
     __table_args__ = (
@@ -47,6 +49,8 @@ class Interaction(Base):
     duration_s: Mapped[int | None]
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     employee: Mapped[str | None] = mapped_column(sa.String(100))
+    sender: Mapped[str | None] = mapped_column(sa.String(254))
+    recipients: Mapped[list[str] | None] = mapped_column(sa.JSON())
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("crm_customer.id"))
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("crm_contact.id"), index=True)
     lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("crm_lead.id"), index=True)

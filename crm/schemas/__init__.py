@@ -19,8 +19,12 @@ from .deal import DealSchema as DealSchema
 from .employee import EmployeeSchema as EmployeeSchema
 from .fields import Email as Email
 from .fields import Phone as Phone
+from .import_run import ImportIssueSchema as ImportIssueSchema
+from .import_run import ImportRunSchema as ImportRunSchema
 from .interaction import InteractionSchema as InteractionSchema
 from .lead import LeadSchema as LeadSchema
+from .outbox import AttachmentRefSchema as AttachmentRefSchema
+from .outbox import OutboxMessageSchema as OutboxMessageSchema
 from .price_list import PriceListSchema as PriceListSchema
 from .price_list_item import PriceListItemSchema as PriceListItemSchema
 from .product import ProductSchema as ProductSchema

@@ -20,6 +20,12 @@ class InteractionSchema(CrmSchema):
     duration_s = fields.Integer(allow_none=True, validate=validate.Range(min=0))
     occurred_at = utc_datetime(required=True)
     employee = fields.String(allow_none=True, validate=validate.Length(max=100))
+    sender = fields.String(allow_none=True, validate=validate.Length(max=254))
+    recipients = fields.List(
+        fields.String(validate=validate.Length(1, 254)),
+        allow_none=True,
+        validate=validate.Length(max=50),
+    )
     customer_id = fields.Integer(allow_none=True)
     contact_id = fields.Integer(allow_none=True)
     lead_id = fields.Integer(allow_none=True)

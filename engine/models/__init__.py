@@ -15,5 +15,6 @@ from .instance import Instance as Instance
 from .instance import InstanceStatus as InstanceStatus
 from .job import Job as Job
 from .job import JobKind as JobKind
+from .request_key import RequestKey as RequestKey
 from .work_item import WorkItem as WorkItem
 from .work_item import WorkItemStatus as WorkItemStatus

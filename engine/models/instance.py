@@ -32,7 +32,10 @@ class Instance(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     process_key: Mapped[str] = mapped_column(sa.String(100))
-    version_id: Mapped[int] = mapped_column(sa.ForeignKey("process_version.id"))
+    # no foreign key: versions are immutable and never deleted, every start proves its
+    # version is the newest in the insert itself, and the key's check cost each start a
+    # trigger run (a tenth to a quarter of a millisecond on PostgreSQL)
+    version_id: Mapped[int] = mapped_column(sa.Integer, index=True)
     status: Mapped[str] = mapped_column(sa.String(20), default=InstanceStatus.RUNNING)
     state: Mapped[str] = mapped_column(sa.Text)
     revision: Mapped[int] = mapped_column(default=1)

@@ -16,7 +16,12 @@ from sqlalchemy.exc import OperationalError
 
 from clientflow_cli import runtime
 from engine import Engine, ManualClock, NotFound, OperatorError, add_user, using_clock
-from engine._celery import VISIBILITY_TIMEOUT_ENV, make_celery, start_timer_thread
+from engine._celery import (
+    DEFAULT_VISIBILITY_TIMEOUT,
+    VISIBILITY_TIMEOUT_ENV,
+    make_celery,
+    start_timer_thread,
+)
 from engine.models import Job
 
 from ..conftest import bundle
@@ -50,6 +55,7 @@ def test_settings_make_a_lost_worker_lose_nothing(monkeypatch: pytest.MonkeyPatc
     assert not conf.task_always_eager
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
+    assert 0 < conf.task_soft_time_limit < conf.task_time_limit < DEFAULT_VISIBILITY_TIMEOUT
     assert conf.task_serializer == conf.result_serializer == "json"
     assert conf.accept_content == ["json"]
     assert conf.broker_transport_options["visibility_timeout"] == 10

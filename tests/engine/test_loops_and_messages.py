@@ -81,3 +81,22 @@ def test_message_for_nobody_is_reported_unmatched(engine: Engine) -> None:
     engine.send_message("new_request", {}, {"seq": 1})
     late = engine.send_message("customer_reply", {"case_number": "CASE-404"}, {})
     assert late == {"outcome": "unmatched", "instance": None}
+
+
+def test_message_payload_reaches_the_task_on_every_turn_of_a_loop(engine: Engine) -> None:
+    """Each turn's payload wins over the previous turn's, which the loop still carries."""
+    engine.deploy(bundle("reply_loop.bpmn"))
+    inst = engine.start("reply_loop_test")
+    for turn in range(5):
+        sent = engine.send_message(
+            "customer_note", {"case_number": "CASE-7"}, {"text": f"note {turn}", "turn": turn}
+        )
+        assert sent["outcome"] == "delivered"
+        [item] = engine.tasks(None, scope="all")
+        task = engine.task(item["id"])
+        assert task["data"]["text"] == f"note {turn}"
+        assert task["data"]["turn"] == turn
+        engine.complete_task(item["id"], {"again": turn < 4})
+    detail = engine.instance(inst["id"])
+    assert detail["status"] == "completed"
+    assert detail["data"]["text"] == "note 4"

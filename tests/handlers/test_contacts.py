@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from crm.models import Contact, ContactEmail, ContactPhone, Customer
@@ -93,3 +94,38 @@ def test_find_or_create_contact_needs_a_name_to_create(engine: Engine) -> None:
 def _ids(engine: Engine, model: type[ContactPhone] | type[ContactEmail]) -> list[int]:
     with engine.session() as session:
         return list(session.scalars(sa.select(model.id).order_by(model.id)))
+
+
+@pytest.mark.parametrize(
+    ("phone", "email", "matched_by"),
+    [
+        ("+7 (912) 345-67-89", None, "phone"),
+        ("8 912 345 67 89", None, "phone"),
+        (None, "Ivan.Petrov@Example.COM", "email"),
+        (None, "  IVAN.PETROV@example.com ", "email"),
+    ],
+)
+def test_real_world_variants_find_the_contact_instead_of_a_twin(
+    engine: Engine, phone: str | None, email: str | None, matched_by: str
+) -> None:
+    first = result(_contact(engine, phone="+79123456789", email="ivan.petrov@example.com"))
+
+    found = result(_contact(engine, first_name="I.", phone=phone, email=email, company=None))
+
+    assert (found["created"], found["matched_by"]) == (False, matched_by)
+    assert found["contact_id"] == first["contact_id"]
+    assert count(engine, Contact) == 1 and count(engine, Customer) == 1
+
+
+def test_a_similar_company_name_attaches_a_new_person_to_it(engine: Engine) -> None:
+    first = result(_contact(engine, company='ООО "Ромашка"'))
+
+    found = result(
+        _contact(
+            engine, first_name="Olga", phone="+7 912 000 11 22", email=None, company="Romashka Ltd."
+        )
+    )
+
+    assert (found["created"], found["customer_created"]) == (True, False)
+    assert found["customer_id"] == first["customer_id"]
+    assert count(engine, Customer) == 1 and count(engine, Contact) == 2

@@ -10,7 +10,16 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from crm.models import Change, Contact, ContactEmail, ContactPhone, Customer
+import crm
+from crm.models import (
+    Change,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Customer,
+    ImportIssue,
+    ImportRun,
+)
 from engine import Engine
 from handlers import ContactImportError, import_contacts_file
 
@@ -204,3 +213,35 @@ def test_contact_import_process_has_a_diagram_for_every_element() -> None:
         d.get("bpmnElement") for d in root.iterfind(".//bpmndi:BPMNEdge", ns)
     }
     assert elements and elements == drawn
+
+
+def test_import_keeps_its_report_as_an_import_run(engine: Engine, tmp_path: Path) -> None:
+    deploy_import(engine)
+    seed_contact(engine, "+79210000099", "vera@orion.example", seed_customer(engine, name="Vera"))
+    path = tmp_path / "small.csv"
+    path.write_text(SMALL)
+
+    report = import_contacts_file(engine, path, chunk_rows=2, user=USER)
+
+    with engine.session() as session:
+        run = session.get(ImportRun, report.import_run_id)
+        assert (run.instance_id, run.file_name, run.status) == (
+            report.instance_id,
+            "small.csv",
+            "completed",
+        )
+        assert (run.rows_total, run.rows_done, run.imported, run.bad, run.duplicates) == (
+            6, 6, 2, 2, 2,
+        )  # fmt: skip
+        issues = session.scalars(sa.select(ImportIssue).order_by(ImportIssue.line)).all()
+        assert [(i.line, i.kind) for i in issues] == [
+            (3, "bad"), (4, "duplicate"), (5, "duplicate"), (8, "bad"),
+        ]  # fmt: skip
+        assert issues[0].reason == "phone: not a valid phone number: '12345'"
+        assert issues[1].contact_id == report.duplicates[0].contact_id
+        [created] = crm.history(session, ImportRun, run.id)[-1:]
+        assert (created.action, created.instance_id, created.username) == (
+            "insert",
+            report.instance_id,
+            USER,
+        )

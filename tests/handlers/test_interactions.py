@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from crm.models import Interaction
 from engine import Engine
 
 from .conftest import assert_recorded, count, get, incident, result, run
-from .seeds import seed_contact
+from .seeds import seed_case, seed_contact, seed_customer, seed_deal, seed_lead
 
-CALL = {"kind": "call", "direction": "in", "subject": "Asked for a quote", "external_id": "tel-1"}
+CALL = {
+    "kind": "call",
+    "direction": "in",
+    "subject": "Asked for a quote",
+    "external_id": "tel-1",
+    **dict.fromkeys(("case_id", "deal_id", "lead_id", "sender", "recipients")),
+}
 
 
 def _log(engine: Engine, contact_id: int, **changes: Any) -> dict[str, Any]:
@@ -56,4 +64,40 @@ def test_log_interaction_names_a_missing_contact(engine: Engine) -> None:
     outcome = _log(engine, 999)
 
     assert "field 'contact_id': no contact with id 999" in incident(engine, outcome)
+    assert count(engine, Interaction) == 0
+
+
+def test_log_interaction_links_everything_and_keeps_the_numbers(engine: Engine) -> None:
+    customer_id, contact_id = seed_contact(engine)
+    case_id = seed_case(engine, customer_id=customer_id)
+    deal_id = seed_deal(engine, customer_id=customer_id)
+    lead_id = seed_lead(engine, customer_id=customer_id)
+
+    outcome = _log(engine, contact_id, case_id=case_id, deal_id=deal_id, lead_id=lead_id,
+                   sender="+79215550102", recipients=["+74950000000"])  # fmt: skip
+
+    row = get(engine, Interaction, result(outcome)["interaction_id"])
+    assert (row.customer_id, row.contact_id) == (customer_id, contact_id)
+    assert (row.case_id, row.deal_id, row.lead_id) == (case_id, deal_id, lead_id)
+    assert (row.sender, row.recipients) == ("+79215550102", ["+74950000000"])
+    assert row.instance_id == outcome["id"] and row.task_id
+
+
+@pytest.mark.parametrize("link", ["case_id", "deal_id"])
+def test_log_interaction_finds_the_customer_from_a_case_or_deal(engine: Engine, link: str) -> None:
+    customer_id = seed_customer(engine)
+    record_id = (seed_case if link == "case_id" else seed_deal)(engine, customer_id=customer_id)
+
+    outcome = run(engine, "log_interaction", {**CALL, "contact_id": None, link: record_id})
+
+    assert result(outcome)["customer_id"] == customer_id
+
+
+def test_log_interaction_refuses_links_to_two_customers(engine: Engine) -> None:
+    _, contact_id = seed_contact(engine)
+    other_case = seed_case(engine, customer_id=seed_customer(engine, name="Orion"))
+
+    outcome = _log(engine, contact_id, case_id=other_case)
+
+    assert f"field 'case_id': case {other_case} belongs to customer" in incident(engine, outcome)
     assert count(engine, Interaction) == 0

@@ -7,13 +7,17 @@ nobody tests is an operator nobody knows works.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 import handlers
-from engine import OperatorRegistry
+from crm.models import Change
+from engine import Engine, OperatorRegistry
+
+from .conftest import count
 
 ROOT = Path(__file__).parents[2]
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -27,9 +31,10 @@ def _registered() -> set[str]:
 
 
 def _named_in_bpmn() -> dict[str, list[str]]:
-    """Operator name -> the .bpmn files under processes/ and tests/ that call it."""
+    """Operator name -> the .bpmn files under processes/, tests/handlers and tests/processes
+    that call it (other suites' test BPMN may name missing operators on purpose)."""
     found: dict[str, list[str]] = {}
-    for folder in (ROOT / "processes", ROOT / "tests"):
+    for folder in (ROOT / "processes", TESTS, ROOT / "tests" / "processes"):
         for path in sorted(folder.rglob("*.bpmn")):
             root = etree.parse(str(path)).getroot()
             for node in root.iter(f"{{{SPIFF}}}serviceTaskOperator"):
@@ -43,11 +48,27 @@ def test_every_operator_named_in_a_process_is_registered() -> None:
     assert not missing, f"operators named in BPMN but not registered by handlers: {missing}"
 
 
+def _test_files() -> list[Path]:
+    folders = (TESTS, ROOT / "tests" / "processes")
+    return [p for f in folders for p in f.rglob("test_*.py") if p.name != Path(__file__).name]
+
+
+def _scenario_tested(name: str, tests: list[Path]) -> bool:
+    """Named in the BPMN of a process (``processes/<key>/``) whose scenario tests name its key."""
+    keys = {Path(f).parts[1] for f in _named_in_bpmn().get(name, []) if f.startswith("processes/")}
+    scenarios = [p.read_text() for p in tests if p.parent.name == "processes"]
+    return any(f'"{key}"' in text for key in keys for text in scenarios)
+
+
 @pytest.mark.parametrize("name", sorted(_registered()))
 def test_every_registered_operator_has_a_test(name: str) -> None:
-    tests = [p for p in TESTS.glob("test_*.py") if p.name != Path(__file__).name]
+    """A test names the operator, or it runs in a process that scenario tests walk."""
+    tests = _test_files()
 
-    assert any(name in p.read_text() for p in tests), f"no test in tests/handlers names {name!r}"
+    assert any(name in p.read_text() for p in tests) or _scenario_tested(name, tests), (
+        f"no test in tests/handlers or tests/processes names {name!r}, and no scenario test"
+        " runs a process that calls it"
+    )
 
 
 def test_registering_is_explicit_and_twice_is_refused() -> None:
@@ -57,3 +78,32 @@ def test_registering_is_explicit_and_twice_is_refused() -> None:
     handlers.register(registry)
     with pytest.raises(ValueError, match="already registered"):
         handlers.register(registry)
+
+
+def _bogus_bpmn(name: str) -> str:
+    """A process whose one service task calls operator ``name`` with an unknown parameter."""
+    template = (TESTS / "bpmn" / "send_mail.bpmn").read_text()
+    template = re.sub(
+        r"<spiffworkflow:parameters>.*</spiffworkflow:parameters>",
+        '<spiffworkflow:parameters><spiffworkflow:parameter id="bogus" type="any" value="1" />'
+        "</spiffworkflow:parameters>",
+        template,
+        flags=re.S,
+    )
+    return template.replace('"mail.send"', f'"{name}"').replace("t_send_mail", "t_bogus")
+
+
+@pytest.mark.parametrize("name", sorted(_registered()))
+def test_every_operator_refuses_an_unknown_parameter_with_a_clear_incident(
+    engine: Engine, name: str
+) -> None:
+    """Each operator loads its parameters through a marshmallow schema that refuses unknown
+    fields: a typo in a process becomes an incident naming the field, before any write."""
+    engine.deploy({"bogus.bpmn": _bogus_bpmn(name)})
+
+    outcome = engine.start("t_bogus", {}, "olga")
+
+    assert outcome["status"] == "incident", outcome
+    [found] = engine.instance(outcome["id"])["incidents"]
+    assert "field 'bogus': Unknown field." in found["message"], found["message"]
+    assert count(engine, Change) == 0

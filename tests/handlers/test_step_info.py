@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
-from crm.models import Case, Lead
-from engine import Engine
+import crm
+import handlers
+from crm.models import Case, Change, Customer, Lead
+from engine import Database, Engine, OperatorRegistry, StepContext
 
-from .conftest import deploy, incident, run, written_by
+from .conftest import BPMN, count, deploy, incident, run, written_by
 from .seeds import seed_contact, seed_customer
 
 
@@ -51,3 +54,46 @@ def test_each_service_task_records_its_own_task_id(engine: Engine) -> None:
     assert created.username == deduped.username == "olga"
     assert created.task_id != deduped.task_id
     assert all(uuid.UUID(entry.task_id) for entry in (created, deduped))
+
+
+def _write_then_fail(ctx: StepContext, name: str, fail: bool) -> dict[str, int]:
+    """A test operator: writes a customer, then fails if told to (after the flush)."""
+    customer = Customer(name=name)
+    ctx.session.add(customer)
+    ctx.session.flush()
+    if fail:
+        raise RuntimeError(f"failed after writing customer {customer.id}")
+    return {"customer_id": customer.id}
+
+
+def test_a_failed_step_leaves_no_crm_row_and_a_retry_writes_it_once(db_url: str) -> None:
+    registry = OperatorRegistry()
+    handlers.register(registry)
+    registry.add("test.write_then_fail", _write_then_fail)
+    engine = Engine(Database(db_url), registry)
+    engine.create_schema()
+    crm.metadata.create_all(engine.db.engine)
+    crm.install_guard(engine.db.engine)
+    template = (BPMN / "send_mail.bpmn").read_text()
+    bpmn = re.sub(
+        r"<spiffworkflow:parameters>.*</spiffworkflow:parameters>",
+        '<spiffworkflow:parameters><spiffworkflow:parameter id="name" type="any" value="name" />'
+        '<spiffworkflow:parameter id="fail" type="any" value="fail" /></spiffworkflow:parameters>',
+        template.replace('"mail.send"', '"test.write_then_fail"'),
+        flags=re.S,
+    )
+    try:
+        engine.deploy({"write_then_fail.bpmn": bpmn})
+
+        failed = engine.start("t_send_mail", {"name": "Half Done LLC", "fail": True}, "olga")
+
+        assert "failed after writing customer" in incident(engine, failed)
+        assert count(engine, Customer) == 0
+        assert count(engine, Change, Change.instance_id == failed["id"]) == 0
+        retried = engine.retry(failed["id"], user="olga", data={"fail": False})
+        assert retried["status"] == "completed"
+        assert count(engine, Customer) == 1
+        [entry] = written_by(engine, Customer, retried["data"]["result"]["customer_id"])
+        assert entry.instance_id == failed["id"]
+    finally:
+        engine.db.dispose()

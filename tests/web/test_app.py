@@ -67,36 +67,16 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def test_home_page_lists_deployed_processes(engine: Engine, client: FlaskClient) -> None:
-    engine.deploy(simple_bundle())
+def test_home_page_sends_anonymous_users_to_login(client: FlaskClient) -> None:
     response = client.get("/")
-    assert response.status_code == 200
-    page = Page(response.text)
-    assert page.h1 == "clientflow"
-    assert [row[:3] for row in page.rows] == [["simple", "Simple approval", "1"]]
-
-
-def test_home_page_says_how_to_deploy_when_nothing_is(client: FlaskClient) -> None:
-    page = Page(client.get("/").text)
-    assert "no-processes" in page.ids
-    assert page.rows == []
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
 
 
 def test_healthz_names_the_database(engine: Engine, client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": engine.db.engine.dialect.name}
-
-
-def test_api_lists_processes_with_their_current_version(
-    engine: Engine, client: FlaskClient
-) -> None:
-    engine.deploy(simple_bundle())
-    response = client.get("/api/processes")
-    assert response.status_code == 200
-    assert response.json is not None
-    [item] = response.json["items"]
-    assert (item["key"], item["version"], item["name"]) == ("simple", 1, "Simple approval")
 
 
 def test_unknown_api_path_is_a_json_404(client: FlaskClient) -> None:

@@ -1,14 +1,16 @@
-"""The home page: what is deployed, and where to go next."""
+"""The home page: signed-in users go to their inbox, others to the login page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, url_for
+from werkzeug.wrappers import Response
 
-from ..context import current_engine
+from ..auth import login_required
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
-def index() -> str:
-    return render_template("pages/index.html", processes=current_engine().processes())
+@login_required
+def index() -> Response:
+    return redirect(url_for("inbox.index"))

@@ -1,0 +1,102 @@
+"""Call correlation: who is calling decides the process action (see :class:`rules.Rules`).
+
+- a customer with an open case: a message to that case's instance;
+- an unknown number: lead qualification starts with the number;
+- a missed call: a callback task for the customer's owner, or the sales queue;
+- the end of a call (answered or missed): one interaction on the timeline, with
+  duration and recording link.
+
+All of a call's events and legs share ``thread_key``, so each action is once per call;
+the legs a call fans out to (``ParentCallSid``) only ever describe the root call, which
+alone acts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import actions, lookups
+from .models import IntegrationEvent
+
+if TYPE_CHECKING:
+    from .service import Integrations
+
+
+def handle(service: Integrations, event: IntegrationEvent) -> list[dict[str, Any]]:
+    fields = _fields(service, event)
+    call = f"{event.thread_key}"
+    db, rules = service.engine.db, service.rules
+    out: list[dict[str, Any]] = []
+    caller = fields["direction"] == "inbound" and not fields["leg"]
+    if caller and fields.get("case_number"):
+        rule = rules.call_on_open_case
+        out.append(
+            actions.once(db, f"{call}:case", event.id, lambda: service.message(rule, fields))
+        )
+    elif caller and fields.get("customer_id") is None and fields.get("from"):
+        out.append(_start(service, event, f"{call}:lead", rules.unknown_caller, fields))
+    if caller and fields["type"] == "missed":
+        out.append(_start(service, event, f"{call}:callback", rules.missed_call, fields))
+    if fields["type"] in ("ended", "missed") and not fields["leg"]:
+        data = interaction(fields, event.source)
+        out.append(
+            actions.once(db, f"{call}:interaction", event.id, lambda: service.log_interaction(data))
+        )
+    return out or [{"ignored": f"nothing to do on a {fields['type']} event"}]
+
+
+def _start(
+    service: Integrations, event: IntegrationEvent, key: str, rule: Any, fields: dict[str, Any]
+) -> dict[str, Any]:
+    sender = event.sender
+    limit = service.rules.starts_per_sender_per_hour
+    if sender and actions.starts_since(service.engine.db, sender) >= limit:
+        return {"action": key, "skipped": f"loop guard: {sender} started {limit} in the last hour"}
+    return actions.once(
+        service.engine.db,
+        key,
+        event.id,
+        lambda: service.start(rule, fields),
+        sender=sender,
+        starts=True,
+    )
+
+
+def _fields(service: Integrations, event: IntegrationEvent) -> dict[str, Any]:
+    """The event's fields plus what the CRM knows of the other party."""
+    fields = dict(event.payload)
+    with service.engine.session() as session:
+        party = lookups.party_by_phone(session, event.sender)
+        case = lookups.open_case_of(session, party.customer_id) if party else None
+    fields.update(
+        customer_id=party.customer_id if party else None,
+        contact_id=party.contact_id if party else None,
+        owner=party.owner if party else None,
+        case_id=case[0] if case else None,
+        case_number=case[1] if case else None,
+    )
+    return fields
+
+
+def interaction(fields: dict[str, Any], source: str) -> dict[str, Any]:
+    """The interaction a finished call leaves on the timeline."""
+    missed = fields["type"] == "missed"
+    party = fields.get("from") if fields["direction"] == "inbound" else fields.get("to")
+    what = "Missed call" if missed else "Call"
+    return {
+        "kind": "call",
+        "direction": "in" if fields["direction"] == "inbound" else "out",
+        "channel": source,
+        "subject": f"{what} {'from' if fields['direction'] == 'inbound' else 'to'} {party}"[:300],
+        "body": None,
+        "recording_url": fields.get("recording_url"),
+        "duration_s": 0 if missed else fields.get("duration"),
+        "occurred_at": fields.get("at"),
+        "customer_id": fields.get("customer_id"),
+        "contact_id": fields.get("contact_id"),
+        "case_id": fields.get("case_id"),
+        "lead_id": None,
+        "external_id": f"call:{fields['call_id']}"[:200],
+        "sender": fields.get("from"),
+        "recipients": [fields["to"]] if fields.get("to") else None,
+    }

@@ -1,0 +1,137 @@
+"""Email correlation: replies reach their case or quote; new mail starts the right process.
+
+Threading first (``In-Reply-To``/``References`` against the outbox: its case, quote or lead,
+then a case or quote number in the subject); then the address it was sent to
+(support opens a complaint, sales starts lead qualification). Auto-replies and
+bounces start nothing; a sender may start only so many processes an hour. Every
+email a person wrote is logged once as an interaction.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from crm import outbox as crm_outbox
+
+from . import actions, attachments, lookups
+from .models import IntegrationEvent
+
+if TYPE_CHECKING:
+    from .service import Integrations
+
+
+def handle(service: Integrations, event: IntegrationEvent) -> list[dict[str, Any]]:
+    fields = dict(event.payload)
+    if fields.get("auto"):
+        return [{"ignored": f"machine-made mail: {fields['auto']}"}]
+    stored = attachments.store(service.attachments_dir, event.raw)
+    with service.engine.session() as session:
+        party = lookups.party_by_email(session, fields["from"])
+        case, quote = thread_of(session, fields)
+        lead_id = replied_lead(session, fields) if not (case or quote) else None
+    fields.update(
+        customer_id=party.customer_id if party else None,
+        contact_id=party.contact_id if party else None,
+        owner=party.owner if party else None,
+        case_id=case[0] if case else None,
+        case_number=case[1] if case else None,
+        quote_number=quote,
+        lead_id=lead_id,
+    )
+    key = f"email:{fields['message_id']}"
+    db = service.engine.db
+    out = [_route(service, event, key, fields)]
+    data = interaction(fields, stored)
+    out.append(
+        actions.once(db, f"{key}:interaction", event.id, lambda: service.log_interaction(data))
+    )
+    return out
+
+
+def _route(
+    service: Integrations, event: IntegrationEvent, key: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    rules, db = service.rules, service.engine.db
+    if fields["case_number"]:
+        rule = rules.reply_to_case
+        return actions.once(db, f"{key}:reply", event.id, lambda: service.message(rule, fields))
+    if fields["quote_number"]:
+        rule = rules.reply_to_quote
+        return actions.once(db, f"{key}:reply", event.id, lambda: service.message(rule, fields))
+    if fields["lead_id"]:
+        rule = rules.reply_to_lead
+        return actions.once(db, f"{key}:reply", event.id, lambda: service.message(rule, fields))
+    to = set(fields.get("to") or ())
+    if rules.support_address in to:
+        start = rules.support_email
+    elif rules.sales_address in to:
+        start = rules.sales_email
+    else:
+        return {"ignored": "sent to no address a rule knows: " + ", ".join(sorted(to))[:200]}
+    limit = rules.starts_per_sender_per_hour
+    if actions.starts_since(db, fields["from"]) >= limit:
+        return {"action": f"{key}:start", "skipped": f"loop guard: {limit} an hour reached"}
+    return actions.once(
+        db,
+        f"{key}:start",
+        event.id,
+        lambda: service.start(start, fields),
+        sender=fields["from"],
+        starts=True,
+    )
+
+
+def replied_lead(session: Session, fields: dict[str, Any]) -> int | None:
+    """The lead one of our messages was about, when this email answers it."""
+    ids = [f"<{mid}>" for mid in fields.get("in_reply_to") or ()]
+    replied = crm_outbox.find_by_message_ids(session, ids)
+    return replied.lead_id if replied is not None else None
+
+
+def thread_of(
+    session: Session, fields: dict[str, Any]
+) -> tuple[tuple[int, str] | None, str | None]:
+    """The open case (id, number) or open quote number this email answers, if any."""
+    ids = [f"<{mid}>" for mid in fields.get("in_reply_to") or ()]  # stored with brackets
+    replied = crm_outbox.find_by_message_ids(session, ids)
+    if replied is not None:
+        case = lookups.open_case_by_id(session, replied.case_id) if replied.case_id else None
+        quote = lookups.open_quote_by_id(session, replied.quote_id) if replied.quote_id else None
+        if case or quote:
+            return case, quote
+    subject = fields.get("subject") or ""
+    for number in lookups.CASE_NUMBER.findall(subject):
+        case = lookups.open_case(session, number)
+        if case:
+            return case, None
+    for number in lookups.QUOTE_NUMBER.findall(subject):
+        quote = lookups.open_quote(session, number)
+        if quote:
+            return None, quote
+    return None, None
+
+
+def interaction(fields: dict[str, Any], stored: list[str]) -> dict[str, Any]:
+    """The interaction an inbound email leaves on the timeline: its summary, not the quotes."""
+    body = fields.get("summary") or ""
+    if stored:
+        body += "\n\nAttachments: " + ", ".join(stored)
+    return {
+        "kind": "email",
+        "direction": "in",
+        "channel": "email",
+        "subject": (fields.get("subject") or "(no subject)")[:300],
+        "body": body,
+        "recording_url": None,
+        "duration_s": None,
+        "occurred_at": None,
+        "customer_id": fields.get("customer_id"),
+        "contact_id": fields.get("contact_id"),
+        "case_id": fields.get("case_id"),
+        "lead_id": fields.get("lead_id"),
+        "external_id": f"email:{fields['message_id']}"[:200],
+        "sender": fields.get("from"),
+        "recipients": list(fields.get("to") or ()),
+    }

@@ -1,0 +1,157 @@
+"""Request ids: a start or message sent twice (a client retry, a Celery redelivery) acts once."""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from celery import Celery
+
+import engine._instances as instances
+from engine import Conflict, Engine, FormInvalid, ManualClock, using_clock
+from engine._celery import make_celery
+from engine.models import AuditEntry, Instance, RequestKey
+
+from ..conftest import bundle, make_engine
+
+
+def _count(engine: Engine, model: Any, *where: Any) -> int:
+    with engine.session() as s:
+        return int(s.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0)
+
+
+def _audit(engine: Engine, action: str) -> int:
+    return _count(engine, AuditEntry, AuditEntry.action == action)
+
+
+def test_a_repeated_start_returns_the_first_result_and_starts_nothing(engine: Engine) -> None:
+    engine.deploy(bundle("loop.bpmn"))
+    first = engine.start("loop_test", {"n": 1}, request_id="req-1")
+    again = engine.start("loop_test", {"n": 2}, request_id="req-1")
+    assert again == first
+    assert _count(engine, Instance) == 1
+    assert _audit(engine, "started") == 1
+    assert len(engine.tasks(None, scope="all")) == 1
+    other = engine.start("loop_test", {"n": 3}, request_id="req-2")
+    assert other["id"] != first["id"]
+    assert _count(engine, Instance) == 2
+    with engine.session() as s:
+        stored = s.get(RequestKey, "req-1")
+        assert stored is not None and str(stored.instance_id) == first["id"]
+
+
+def test_a_repeated_message_is_delivered_once(engine: Engine) -> None:
+    engine.deploy(bundle("reply_loop.bpmn"))
+    engine.start("reply_loop_test")
+    corr = {"case_number": "CASE-7"}
+    first = engine.send_message("customer_note", corr, {"text": "hello"}, request_id="m-1")
+    again = engine.send_message("customer_note", corr, {"text": "hello"}, request_id="m-1")
+    assert first["outcome"] == "delivered"
+    assert again == first
+    assert _audit(engine, "message") == 1
+    assert len(engine.tasks(None, scope="all")) == 1
+    # without a request id, a second message is a second message (nobody waits for it now)
+    assert engine.send_message("customer_note", corr, {"text": "x"})["outcome"] == "unmatched"
+
+
+def test_a_repeated_start_message_starts_once_and_unmatched_is_remembered(engine: Engine) -> None:
+    engine.deploy(bundle("reply.bpmn"))
+    first = engine.send_message("new_request", {}, {"seq": 1}, request_id="s-1")
+    again = engine.send_message("new_request", {}, {"seq": 1}, request_id="s-1")
+    assert first["outcome"] == "started"
+    assert again == first
+    assert _count(engine, Instance) == 1
+    late = {"case_number": "CASE-404"}
+    assert engine.send_message("customer_reply", late, {}, request_id="u-1") == {
+        "outcome": "unmatched",
+        "instance": None,
+    }
+    engine.send_message("new_request", {}, {"seq": 404})  # now CASE-404 waits for a reply
+    repeat = engine.send_message("customer_reply", late, {}, request_id="u-1")
+    assert repeat == {"outcome": "unmatched", "instance": None}  # the first outcome, again
+    assert _audit(engine, "message") == 0
+
+
+def test_a_request_id_names_one_kind_of_request(engine: Engine) -> None:
+    engine.deploy(bundle("loop.bpmn"))
+    engine.start("loop_test", request_id="same")
+    with pytest.raises(Conflict, match="already used for a start"):
+        engine.send_message("anything", {}, {}, request_id="same")
+    with pytest.raises(FormInvalid, match="request_id"):
+        engine.start("loop_test", request_id="x" * 201)
+
+
+def test_twins_racing_start_one_instance(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both pass the look-up before either commits; the key's uniqueness decides."""
+    engine = make_engine(pg_url)
+    try:
+        engine.deploy(bundle("loop.bpmn"))
+        engine.start("loop_test")  # warm the version cache: the starts are single statements
+        both_looked = threading.Barrier(2, timeout=10)
+        real_start = instances.start
+
+        def start_together(*args: Any, **kwargs: Any) -> Any:
+            both_looked.wait()
+            return real_start(*args, **kwargs)
+
+        monkeypatch.setattr(instances, "start", start_together)
+        results: list[dict[str, Any]] = []
+
+        def twin() -> None:
+            results.append(engine.start("loop_test", {"twin": True}, request_id="twin"))
+
+        threads = [threading.Thread(target=contextvars.copy_context().run, args=(twin,))]
+        threads.append(threading.Thread(target=contextvars.copy_context().run, args=(twin,)))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert len(results) == 2 and results[0] == results[1]
+        assert _count(engine, Instance) == 2  # the warm-up and one twin
+        assert _audit(engine, "started") == 2
+    finally:
+        engine.db.dispose()
+
+
+def test_a_redelivered_celery_task_acts_once(engine: Engine) -> None:
+    """Celery redelivers a message under the same task id: that id is the request id."""
+    engine.deploy(bundle("loop.bpmn"))
+    engine.deploy(bundle("reply.bpmn"))
+    app: Celery = make_celery(lambda: engine, None)
+    task_id = str(uuid.uuid4())
+    first = app.tasks["clientflow.start"].apply(("loop_test",), task_id=task_id).get()
+    again = app.tasks["clientflow.start"].apply(("loop_test",), task_id=task_id).get()
+    assert again == first
+    assert _count(engine, Instance) == 1
+    message = app.tasks["clientflow.send_message"]
+    sent = message.apply(("new_request", {}, {"seq": 5}), task_id="redelivered").get()
+    resent = message.apply(("new_request", {}, {"seq": 5}), task_id="redelivered").get()
+    assert sent["outcome"] == "started" and resent == sent
+    assert _count(engine, Instance) == 2
+    assert (
+        app.tasks["clientflow.start"].apply(("loop_test",)).get()["instance"]["id"]
+        != (first["instance"]["id"])
+    )
+
+
+def test_old_request_ids_are_forgotten_and_beat_drops_them_daily(engine: Engine) -> None:
+    engine.deploy(bundle("loop.bpmn"))
+    clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    with using_clock(clock):
+        engine.start("loop_test", request_id="old")
+        clock.advance(days=6)
+        engine.start("loop_test", request_id="recent")
+        clock.advance(days=2)
+        assert engine.forget_requests() == 1  # "old" is 8 days old, "recent" 2
+        with engine.session() as s:
+            assert s.scalars(sa.select(RequestKey.key)).all() == ["recent"]
+        again = engine.start("loop_test", request_id="old")  # forgotten: a new request
+    assert _count(engine, Instance) == 3 and again["id"]
+    conf = make_celery(lambda: engine, None).conf
+    daily = conf.beat_schedule["clientflow-forget-requests"]
+    assert (daily["task"], daily["schedule"]) == ("clientflow.forget_requests", 86400.0)

@@ -1,0 +1,92 @@
+"""Fixtures of the process scenario tests: the demo organisation on a real database.
+
+``crm_engine`` is an engine with every handler registered, the engine and CRM
+tables, the write guard, and the demo users and groups of ``clientflow demo``.
+``clock`` is a manual clock in force for the test: timers fire when a test
+moves it and calls ``fire_due_timers``, never by waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import crm
+import handlers
+from clientflow_cli.commands.demo import load_organisation
+from engine import Database, Engine, ManualClock, OperatorRegistry, using_clock
+
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+MONDAY_9AM_MOSCOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    """A clock standing at Monday 09:00 in Moscow (office hours start) until moved."""
+    manual = ManualClock(MONDAY_9AM_MOSCOW)
+    with using_clock(manual):
+        yield manual
+
+
+@pytest.fixture
+def crm_engine(db_url: str, clock: ManualClock) -> Iterator[Engine]:
+    """An engine with handlers, CRM tables and the demo organisation (users, groups)."""
+    registry = OperatorRegistry()
+    handlers.register(registry)
+    engine = Engine(Database(db_url), registry)
+    engine.create_schema()
+    crm.metadata.create_all(engine.db.engine)
+    crm.install_guard(engine.db.engine)
+    load_organisation(engine)
+    yield engine
+    engine.db.dispose()
+
+
+def deploy_process(engine: Engine, name: str) -> None:
+    """Deploy ``processes/<name>/`` exactly as ``clientflow deploy`` reads it."""
+    from engine._deploy import read_bundle
+
+    engine.deploy(read_bundle(PROCESSES / name))
+
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
+
+
+def assert_diagram_complete(path: Path) -> None:
+    """Every lane, flow node and flow is drawn (bpmn-js shows nothing of what is not),
+    edges have waypoints, and no two shapes of one lane overlap."""
+    from lxml import etree
+
+    root = etree.parse(str(path)).getroot()
+    ns = {"bpmn": BPMN_NS, "bpmndi": DI_NS, "dc": DC_NS}
+    drawn = {s.get("bpmnElement"): s for s in root.iterfind(".//bpmndi:BPMNShape", ns)}
+    edges = {e.get("bpmnElement"): e for e in root.iterfind(".//bpmndi:BPMNEdge", ns)}
+    process = root.find("bpmn:process", ns)
+    assert process is not None
+    nodes = [
+        el
+        for el in process
+        if el.get("id") and not el.tag.endswith(("sequenceFlow", "laneSet", "documentation"))
+    ]
+    lanes = process.findall(".//bpmn:lane", ns)
+    missing = [el.get("id") for el in [*nodes, *lanes] if el.get("id") not in drawn]
+    assert not missing, f"not drawn: {missing}"
+    flows = process.findall("bpmn:sequenceFlow", ns)
+    bare = [f.get("id") for f in flows if len(edges.get(f.get("id"), [])) < 2]
+    assert not bare, f"flows without waypoints: {bare}"
+    boxes = []
+    for el in nodes:
+        if el.tag.endswith("boundaryEvent"):
+            continue  # drawn on its task's border by design
+        b = drawn[el.get("id")].find("dc:Bounds", ns)
+        x, y, w, h = (float(b.get(k)) for k in ("x", "y", "width", "height"))
+        boxes.append((el.get("id"), x, y, x + w, y + h))
+    for i, (a, ax1, ay1, ax2, ay2) in enumerate(boxes):
+        for b, bx1, by1, bx2, by2 in boxes[i + 1 :]:
+            overlap = ax1 < bx2 and bx1 < ax2 and ay1 < by2 and by1 < ay2
+            assert not overlap, f"{a} overlaps {b}"

@@ -1,0 +1,3 @@
+"""Admin pages for admins: users, groups, business calendars."""
+
+from .views import bp as bp

@@ -1,0 +1,3 @@
+"""The customer card: contacts, deals, cases, campaigns, timeline, tasks, history."""
+
+from .views import bp as bp

@@ -1,0 +1,3 @@
+"""The inbox pages: lists, counts in the navigation, calendar, live refresh."""
+
+from .views import bp as bp

@@ -1,0 +1,3 @@
+"""The start page: the processes a user may start, each with its start form."""
+
+from .views import bp as bp
