@@ -54,8 +54,9 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# the tests run on every core (pytest-xdist; each test has its own database or schema).
 # pytest exits 5 when it collects no test: not a failure here; every other status is
 test: lint
-	@status=0; $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+	@status=0; $(BIN)/pytest -q -p no:cacheprovider -n auto $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; \
 	exit $$status

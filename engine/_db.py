@@ -8,6 +8,7 @@ failing with "database is locked" half-way through a step.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
+
+from . import _pq
+from ._autocommit import AutocommitConnections
 
 DEFAULT_SQLITE_PATH = Path("instance") / "clientflow.sqlite"
 
@@ -45,7 +49,11 @@ class Database:
         self.engine = create_engine(self.url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self.sessions, "after_begin", _mark_used)
-        self._autocommit: sa.Engine | None = None
+        self._spare = threading.local()
+        if not self.is_sqlite:
+            _watch_prepared(self.engine)
+        self.autocommit = AutocommitConnections(self.url)
+        """Connections for statements that are their own transaction (see ``execute_direct``)."""
         self.direct_statements = 0
         """Statements sent to the driver directly (see :meth:`execute_direct`), for benchmarks."""
         self.direct_commits = 0
@@ -60,16 +68,28 @@ class Database:
         """A session in one transaction: committed on success, rolled back on error.
 
         The transaction begins with the first use (autobegin), so a session that
-        never touches the database costs no transaction at all.
+        never touches the database costs no transaction at all; nor a new
+        session next time: the thread's next call gets it again (creating and
+        closing a ``Session`` costs more CPU than a start's one statement).
         """
-        with self.sessions() as session:
-            try:
-                yield session
-            except BaseException:
-                session.rollback()
-                raise
+        spare = self._spare
+        session = getattr(spare, "session", None)
+        spare.session = None  # a session used inside this one gets a fresh one
+        if session is None:
+            session = self.sessions()
+        try:
+            yield session
             if session.in_transaction():
                 session.commit()
+        except BaseException:
+            session.rollback()
+            session.close()
+            raise
+        if session.info.get(USED_KEY) or session.new or session.identity_map:
+            session.close()
+        else:
+            session.info.clear()
+            spare.session = session
 
     def execute_direct(
         self,
@@ -78,46 +98,51 @@ class Database:
         connection: sa.Connection | None = None,
         *,
         commit: bool = False,
-    ) -> tuple[Any, ...] | None:
+    ) -> Sequence[Any] | None:
         """Run one statement on the driver (PostgreSQL) and return its first row.
 
-        On ``connection`` (a session's, inside its transaction) or, without one,
-        in a transaction of its own: on a connection from a second pool whose
-        connections stay in autocommit mode, so the statement and its commit are
-        one round trip. With ``commit`` the session's transaction is committed
-        in the same round trip as the statement (pipelined; no row comes back),
+        On ``connection`` (a session's, inside its transaction; the ``BEGIN``
+        goes with the statement if none was sent yet) or, without one, in a
+        transaction of its own: on a connection in autocommit mode (see
+        ``_autocommit``), so the statement and its commit are one round trip.
+        With ``commit`` the session's transaction is committed in the same
+        round trip as the statement (pipelined; no row comes back),
         and the session's own commit then finds nothing left to do.
-        SQLAlchemy's statement layer is skipped (it costs about as much as the
-        round trip); errors come back as SQLAlchemy's exceptions.
+        SQLAlchemy's statement layer and psycopg's are skipped (see ``_pq``:
+        they cost more CPU than the server's work); errors come back as
+        SQLAlchemy's exceptions. The row's values are text (``bytes``).
         """
         self.direct_statements += 1
         if connection is not None:
-            driver = connection.connection.driver_connection
+            pooled = connection.connection
             if commit:  # counted by SQLAlchemy's commit event when the session commits
-                _run_and_commit(driver, sql, params)
+                _run(pooled, sql, params, commit=True)
                 return None
-            return _run_direct(driver, sql, params)
+            return _run(pooled, sql, params)
         self.direct_commits += 1
-        pooled = self._autocommit_engine().raw_connection()
-        try:
-            return _run_direct(pooled.driver_connection, sql, params)
-        except sa.exc.OperationalError as exc:
-            pooled.invalidate(exc)  # perhaps a lost connection: never hand it out again
-            raise
-        finally:
-            pooled.close()
-
-    def _autocommit_engine(self) -> sa.Engine:
-        if self._autocommit is None:
-            self._autocommit = sa.create_engine(
-                self.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_recycle=1800
-            )
-        return self._autocommit
+        with self.autocommit.connection() as pooled:
+            return _run(pooled, sql, params)
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self._autocommit is not None:
-            self._autocommit.dispose()
+        self.autocommit.dispose()
+
+
+def _run(
+    pooled: Any, sql: str, params: Sequence[Any], *, commit: bool = False
+) -> Sequence[Any] | None:
+    """Through libpq (``_pq``), or through psycopg for what ``_pq`` does not handle."""
+    driver = pooled.driver_connection
+    try:
+        return _pq.run(pooled.info, driver, sql, params, commit=commit)
+    except _pq.Unsupported:
+        pass
+    except driver.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, params, exc, type(driver).Error) from exc
+    if commit:
+        _run_and_commit(driver, sql, params)
+        return None
+    return _run_direct(driver, sql, params)
 
 
 def _run_direct(driver: Any, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
@@ -136,6 +161,42 @@ def _run_and_commit(driver: Any, sql: str, params: Sequence[Any]) -> None:
             driver.commit()  # sent with the statement; skipped by the server if it failed
     except driver.Error as exc:
         raise sa.exc.DBAPIError.instance(sql, params, exc, type(driver).Error) from exc
+
+
+def _watch_prepared(engine: sa.Engine) -> None:
+    """Tell ``_pq`` when psycopg may have dropped the statements ``_pq`` prepared.
+
+    psycopg sends ``DEALLOCATE ALL`` after a ``ROLLBACK`` that ended a
+    transaction (and after ``DROP``, ``ALTER``, ``DISCARD``, a rollback to a
+    savepoint) on a connection where it prepared statements of its own.
+    """
+
+    def in_transaction(dbapi: Any) -> bool:
+        pgconn = getattr(dbapi, "pgconn", None)
+        return pgconn is not None and pgconn.transaction_status != _pq.IDLE
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: sa.Connection) -> None:
+        pooled = conn.connection
+        if in_transaction(pooled.driver_connection):
+            _pq.forget_prepared(pooled.info)
+
+    @event.listens_for(engine, "rollback_savepoint")
+    def _on_savepoint(conn: sa.Connection, *_: Any) -> None:
+        _pq.forget_prepared(conn.connection.info)
+
+    @event.listens_for(engine.pool, "reset")
+    def _on_reset(dbapi: Any, record: Any, state: Any) -> None:
+        if not state.transaction_was_reset and in_transaction(dbapi):
+            _pq.forget_prepared(record.info)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _on_execute(conn: sa.Connection, _c: Any, statement: str, *_: Any) -> None:
+        if statement[:10].lstrip().upper().startswith(_DROPS_PREPARED):
+            _pq.forget_prepared(conn.connection.info)
+
+
+_DROPS_PREPARED = ("DROP", "ALTER", "DISCARD", "DEALLOCA", "ROLLBACK")
 
 
 USED_KEY = "clientflow.db_used"

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
+from . import _events
 from ._errors import DefinitionError, Problem
 from ._validation import check_bundle, check_specs
 
@@ -107,13 +108,10 @@ def _build_version(parser: SpiffBpmnParser, key: str, files: Mapping[str, str]) 
         for task_spec in process_spec.task_specs.values():
             if isinstance(task_spec, UserTask):
                 user_tasks[task_spec.name] = _task_meta(task_spec, files)
-            event = getattr(task_spec, "event_definition", None)
-            if isinstance(event, MessageEventDefinition):
-                props = task_spec.extensions.get("properties", {})
-                keys = tuple(
-                    k.strip() for k in props.get("correlationKeys", "").split(",") if k.strip()
-                )
-                correlation_keys[event.name] = keys
+            for element, event in _events.definitions(task_spec):  # gateways: each branch
+                if not isinstance(event, MessageEventDefinition):
+                    continue
+                correlation_keys[event.name] = _correlation_keys(element)
                 if isinstance(task_spec, StartEvent) and process_spec is spec:
                     start_messages.append(event.name)
     return ParsedVersion(
@@ -127,6 +125,11 @@ def _build_version(parser: SpiffBpmnParser, key: str, files: Mapping[str, str]) 
         correlation_keys=correlation_keys,
         files=dict(files),
     )
+
+
+def _correlation_keys(element: Any) -> tuple[str, ...]:
+    props = element.extensions.get("properties", {})
+    return tuple(k.strip() for k in props.get("correlationKeys", "").split(",") if k.strip())
 
 
 def _task_meta(task_spec: Any, files: Mapping[str, str]) -> TaskMeta:

@@ -68,9 +68,18 @@ class Engine:
         return _requests.once(self.rt, request_id, "start", call)
 
     def complete_task(
-        self, task_id: uuid.UUID | str, data: Mapping[str, Any], user: str | None = None
+        self,
+        task_id: uuid.UUID | str,
+        data: Mapping[str, Any],
+        user: str | None = None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
-        return _settled(_instances.complete_task(self.rt, _uuid(task_id), data, user))
+        """Complete a user task; with ``request_id``, a repeat returns the first result."""
+
+        def call(request: _requests.Request | None) -> dict[str, Any]:
+            return _settled(_instances.complete_task(self.rt, _uuid(task_id), data, user, request))
+
+        return _requests.once(self.rt, request_id, "complete", call)
 
     def send_message(
         self,

@@ -12,12 +12,11 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import _clock, _deploy, _requests, _snapshot, _state
+from . import _boundary, _clock, _deploy, _events, _locking, _requests, _snapshot, _state
 from ._errors import Conflict, NotAllowed, NotFound
 from ._forms import validate_form
 from ._requests import Request
 from ._runtime import (
-    INSTANCE_COLUMNS,
     Runtime,
     StaleVersion,
     Step,
@@ -30,7 +29,6 @@ from ._runtime import (
 )
 from .models import (
     Incident,
-    Instance,
     InstanceStatus,
     Job,
     MessageSubscription,
@@ -106,25 +104,30 @@ def catch_message(step: Step, name: str, payload: Mapping[str, Any]) -> None:
     makes the task inherit its parent's data again, and in a loop the parent
     still holds the previous turn's payload, which would win over this one.
     """
-    catching = [
-        task
+    waits = [  # an event-based gateway's task waits for several messages (see _events)
+        (task, events)
         for task in step.workflow.get_tasks(state=TaskState.WAITING)
-        if getattr(task.task_spec, "event_definition", None) is not None
-        and getattr(task.task_spec.event_definition, "name", None) == name
-        and getattr(task.task_spec.event_definition, "message_var", None) is None
+        if (events := _events.messages(task, name))
     ]
+    waiting = [task for task, _ in waits]
+    catching = [t for t, evs in waits if all(getattr(e, "message_var", 1) is None for e in evs)]
     step.workflow.catch(BpmnEvent(MessageEventDefinition(name), dict(payload)))
     for task in catching:
         if task.state in (TaskState.READY, TaskState.WAITING):
             task.data.update(payload)
+    _boundary.rearm_fired(waiting)
 
 
 def complete_task(
-    rt: Runtime, task_id: uuid.UUID, data: Mapping[str, Any], user: str | None
+    rt: Runtime,
+    task_id: uuid.UUID,
+    data: Mapping[str, Any],
+    user: str | None,
+    request: Request | None = None,
 ) -> Step:
     """Complete a user task with form data validated against its schema."""
     with rt.db.session() as session:
-        row = session.execute(_locked_task_query(rt, task_id)).first()
+        row = _locking.task_row(rt.db, session, task_id)
         if row is None:
             raise NotFound(f"task {task_id} does not exist")
         step = rebuild_step(rt, session, row.instance_id, row, user)
@@ -141,6 +144,7 @@ def complete_task(
         _check_may_complete(rt, session, item, user)
         meta = step.version.user_tasks[task.task_spec.name]
         clean = validate_form(meta.form_schema, data)
+        _requests.attach(step, request)
 
         def apply(step: Step) -> None:
             before = dict(task.data)
@@ -155,31 +159,7 @@ def complete_task(
         return run(rt, step, apply)
 
 
-_ITEM_COLUMNS = (
-    WorkItem.status,
-    WorkItem.title,
-    WorkItem.assignee,
-    WorkItem.group_name,
-    WorkItem.completed_by,
-)
-
-
-def _locked_task_query(rt: Runtime, task_id: uuid.UUID) -> Any:
-    """The work item and its instance row, locked, in one round trip.
-
-    After waiting for the lock PostgreSQL re-reads the instance row but not
-    the joined item, so a stale item is possible; the workflow state decides.
-    """
-    query = (
-        sa.select(
-            WorkItem.instance_id,
-            *(c.label(f"item_{c.key}") for c in _ITEM_COLUMNS),
-            *INSTANCE_COLUMNS,
-        )
-        .join(Instance, Instance.id == WorkItem.instance_id)
-        .where(WorkItem.id == task_id)
-    )
-    return query if rt.db.is_sqlite else query.with_for_update(of=Instance)
+_ITEM_COLUMNS = _locking.ITEM_COLUMNS
 
 
 def _check_may_complete(rt: Runtime, session: Any, item: Any, user: str | None) -> None:

@@ -61,8 +61,11 @@ def write(step: Step) -> None:
 
 
 def _untouched(session: Any) -> bool:
-    """No statement ran and none is pending: nothing would share the step's transaction."""
-    return not session.info.get(USED_KEY) and not (session.new or session.dirty or session.deleted)
+    """No statement ran and none is pending: nothing would share the step's transaction.
+
+    Objects can be dirty or deleted only once loaded, which takes a statement.
+    """
+    return not session.info.get(USED_KEY) and not session.new and not session.identity_map
 
 
 def collect(step: Step) -> Writes:

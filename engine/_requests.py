@@ -1,4 +1,4 @@
-"""Idempotent starts and messages: a request id makes a repeated request a no-op.
+"""Idempotent requests: a request id makes a repeated start, completion or message a no-op.
 
 A caller (or Celery, delivering a task again after a worker died) may send the
 same start or message twice. With a request id, the step stores the id and
@@ -36,7 +36,7 @@ class Request:
     """A request that must take effect once: its id, and what kind of request it is."""
 
     key: str
-    operation: str  # "start" or "message"
+    operation: str  # "start", "complete" or "message"
     outcome_name: str | None = None  # a message's outcome: "delivered" or "started"
 
     def outcome(self, name: str) -> Request:
@@ -56,8 +56,10 @@ def once(
         return prior
     try:
         return call(Request(key, operation))
-    except sa.exc.IntegrityError:
-        prior = first_result(rt, key, operation)  # a twin committed first
+    except (sa.exc.IntegrityError, Conflict):
+        # a twin committed first: its key clashed with ours, or (a completion
+        # that waited for the instance lock) it completed the task before us
+        prior = first_result(rt, key, operation)
         if prior is None:
             raise
         return prior

@@ -17,14 +17,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-import sqlalchemy as sa
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from sqlalchemy.orm import Session
 
-from . import _clock, _persist, _snapshot, _state
+from . import _clock, _locking, _persist, _snapshot, _state
 from ._db import Database
 from ._definitions import DefinitionCache, ParsedVersion, parse_bundle
 from ._directory import Directory
@@ -32,14 +31,12 @@ from ._errors import EngineError, InstanceNotActive, NotFound
 from ._operators import STEP_KEY, OperatorRegistry, StepContext
 from ._scripting import ScriptEngine, step_context
 from ._writes import StaleVersion as StaleVersion
-from .models import Incident, Instance, InstanceStatus, ProcessVersion
+from .models import Incident, InstanceStatus, ProcessVersion
 
 # Spiff logs every task state change at INFO and builds a dict of extras for each
 # (with references to task data below DEBUG): noise in our logs, and time in every step.
 for _name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"):
     logging.getLogger(_name).setLevel(logging.WARNING)
-
-_I = cast(sa.Table, Instance.__table__)
 
 
 @dataclass
@@ -126,16 +123,13 @@ Action = Callable[[Step], None]
 
 def open_step(rt: Runtime, session: Session, instance_id: uuid.UUID, user: str | None) -> Step:
     """Lock the instance row and rebuild its workflow."""
-    query = sa.select(*INSTANCE_COLUMNS).where(_I.c.id == instance_id)
-    if not rt.db.is_sqlite:
-        query = query.with_for_update()
-    row = session.execute(query).first()
+    row = _locking.instance_row(rt.db, session, instance_id)
     if row is None:
         raise NotFound(f"instance {instance_id} does not exist")
     return rebuild_step(rt, session, instance_id, row, user)
 
 
-INSTANCE_COLUMNS = (_I.c.version_id, _I.c.status, _I.c.state, _I.c.revision)
+INSTANCE_COLUMNS = _locking.INSTANCE_COLUMNS
 """What :func:`rebuild_step` needs of the (locked) instance row."""
 
 

@@ -13,15 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    TimerEventDefinition,
-)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from . import _events, _spiff_timers
 from ._definitions import ParsedVersion
+
+_spiff_timers.install()  # Spiff must agree with our jobs that a timer is due at its due time
 
 
 @dataclass(frozen=True)
@@ -40,14 +39,14 @@ def take(workflow: BpmnWorkflow, version: ParsedVersion) -> Snapshot:
     for task in workflow.event_manager.tasks.values() if hasattr(workflow, "event_manager") else ():
         if not task.has_state(TaskState.WAITING):
             continue
-        event = task.task_spec.event_definition
-        if isinstance(event, TimerEventDefinition):
-            due = timer_due(task)
-            if due is not None:
-                timers[task.id] = (task.task_spec.name, due)
-        elif isinstance(event, MessageEventDefinition):
-            keys = version.correlation_keys.get(event.name, ())
-            waits.add((event.name, correlation_string(keys, task.data)))
+        for element, event in _events.pending(task):  # a gateway waits for several
+            if _events.is_timer(event):
+                due = timer_due(task, event)
+                if due is not None:
+                    timers[task.id] = (element.name, due)
+            elif _events.is_message(event):
+                keys = version.correlation_keys.get(event.name, ())
+                waits.add((event.name, correlation_string(keys, task.data)))
     return Snapshot(user_tasks, timers, frozenset(waits))
 
 
@@ -58,12 +57,15 @@ def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Any]:
         yield from sub.tasks.values()
 
 
-def timer_due(task: Any) -> datetime | None:
-    """When a waiting timer task falls due, from the value Spiff computed for it."""
+def timer_due(task: Any, event: Any) -> datetime | None:
+    """When a waiting timer task falls due, from the value Spiff computed for it.
+
+    ``event`` is the task's timer definition (one of several behind a gateway).
+    """
     value = task._get_internal_data("event_value")
     if value is None:
         return None
-    if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
+    if isinstance(event, CycleTimerEventDefinition):
         if not isinstance(value, dict) or value.get("cycles") == 0:
             return None
         value = value["next"]

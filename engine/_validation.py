@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 from lxml import etree
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
+from . import _events
 from ._calendar import parse_duration
 from ._errors import Problem
 
@@ -153,9 +154,29 @@ def _check_task(
             expr = condition.args[0] if condition is not None and condition.args else None
             if isinstance(expr, str):
                 yield from _check_expression(expr, element, "condition", file)
-    event = getattr(spec, "event_definition", None)
-    if isinstance(event, TimerEventDefinition):
-        yield from _check_expression(event.expression, element, "timer expression", file)
+    yield from _check_timers(spec, element, file)
+
+
+def _check_timers(spec: Any, element: str, file: str | None) -> Iterator[Problem]:
+    timers = _events.timers(spec)  # behind an event-based gateway too
+    for timer in timers:
+        yield from _check_expression(timer.expression, element, "timer expression", file)
+    if not _events.waits_for_several(spec):
+        return
+    if len(timers) > 1:  # Spiff keeps one due time per waiting task: the timers would share it
+        yield Problem(
+            "an event-based gateway (or multiple event) may wait for one timer only; "
+            "merge the timers or race them in separate branches",
+            element,
+            file,
+        )
+    if any(isinstance(timer, CycleTimerEventDefinition) for timer in timers):
+        yield Problem(  # Spiff never arms a cycle that a gateway waits for
+            "a cycle timer never fires after an event-based gateway (or in a multiple event); "
+            "use a duration or a date, or a boundary timer",
+            element,
+            file,
+        )
 
 
 def _check_script(code: str, element: str, what: str, file: str | None = None) -> Iterator[Problem]:

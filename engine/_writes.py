@@ -17,11 +17,11 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from . import _json
 from ._db import Database
 from .models import ProcessVersion
 
@@ -127,12 +127,12 @@ def _guarded_insert(table: sa.Table, names: tuple[str, ...]) -> Any:
 
 
 def pg_statement(writes: Writes) -> tuple[str, list[Any]]:
-    """The writes as one SQL statement with ``%s`` parameters (psycopg), and its parameters.
+    """The writes as one SQL statement with ``%s`` parameters, and its parameters.
 
     The statement returns one row when it wrote, none when the guard refused.
     Its text depends only on the shape of the writes (which tables, which
     columns, how many rows), so it is built once per shape, repeats from step
-    to step, and psycopg prepares it on the server after a few uses.
+    to step, and is prepared on the server once per connection (see ``_pq``).
     """
     shape = _shape(writes)
     sql = _STATEMENTS.get(shape)
@@ -190,7 +190,7 @@ def _values(table: sa.Table, row: dict[str, Any], names: Any) -> list[Any]:
         if value is None or (type(value) in _PLAIN and name not in json_columns):
             pass
         elif name in json_columns:
-            value = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+            value = _json.dumps(value)  # integers beyond 64 bits too
         elif isinstance(value, enum.Enum):
             value = value.value  # psycopg would send an enum's name
         values.append(value)

@@ -24,13 +24,14 @@ from crm.models import (
     ContactEmail,
     Customer,
     Direction,
+    Interaction,
     InteractionKind,
 )
 from crm.schemas import CaseSchema
 from engine import OperatorError, StepContext, business_deadline
 
 from ._params import Id, Params, bad, load, optional, require
-from .interactions import record
+from .interactions import record, record_once
 
 
 class Duration(fields.String):
@@ -230,9 +231,16 @@ NOT_SOLVED = ("not solved", "not resolved", "still", "doesn't work", "не ре�
 _SCORE = re.compile(r"\b([1-5])\s*(?:/\s*5|stars?|out of 5)")
 
 
-class ReadReplyParams(Params):
+class ReplyParams(Params):
+    """A reply; ``external_id`` (``email:<Message-ID>``) names the email the mailbox logged."""
+
     case_id = Id(required=True)
     text = fields.String(allow_none=True)
+    sender = fields.String(allow_none=True, validate=validate.Length(max=254))
+    external_id = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+class ReadReplyParams(ReplyParams):
     solved = fields.Boolean(allow_none=True)
     satisfaction = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 5))
 
@@ -255,21 +263,53 @@ def read_case_reply(ctx: StepContext, **params: Any) -> dict[str, Any]:
     score = p.get("satisfaction")
     if score is None and (match := _SCORE.search(text.lower())):
         score = int(match.group(1))
-    record(
-        session,
+    _log_reply(ctx, case, text, p)
+    return {"case_id": case.id, "solved": solved, "satisfaction": score}
+
+
+def note_case_reply(ctx: StepContext, **params: Any) -> dict[str, Any]:
+    """Put a reply that came while the case is being worked on its timeline, status unchanged.
+
+    The customer answered the acknowledgement (or wrote again) before any
+    resolution was proposed: nothing is decided from it, but the agent must
+    see it, so the result names the case owner (None before the first response).
+    """
+    p = load(ReplyParams(), params)
+    case = _open_case(ctx.session, p["case_id"])
+    text = (p.get("text") or "").strip()
+    interaction = _log_reply(ctx, case, text, p)
+    return {
+        "case_id": case.id,
+        "interaction_id": interaction.id,
+        "owner": case.owner,
+        "text": text or None,
+    }
+
+
+def _log_reply(ctx: StepContext, case: Case, text: str, p: dict[str, Any]) -> Interaction:
+    """The customer's email on the case timeline, once: one the integrations logged already
+    (same ``external_id``) is linked to the case and this step instead of added again."""
+    interaction, created = record_once(
+        ctx.session,
         {
             "kind": InteractionKind.EMAIL,
             "direction": Direction.INBOUND,
             "channel": "email",
             "subject": f"[{case.number}] Customer reply",
             "body": text or None,
+            "sender": p.get("sender") or None,
             "customer_id": case.customer_id,
             "contact_id": case.contact_id,
             "case_id": case.id,
+            "external_id": p.get("external_id") or None,
         },
         employee=None,
     )
-    return {"case_id": case.id, "solved": solved, "satisfaction": score}
+    if not created:
+        if interaction.case_id != case.id:
+            raise bad("external_id", f"{p['external_id']} is on case {interaction.case_id}")
+        interaction.instance_id, interaction.task_id = ctx.instance_id, ctx.task_id
+    return interaction
 
 
 class ReopenCaseParams(Params):
@@ -354,6 +394,7 @@ OPERATORS = (
     ("crm.suggest_articles", suggest_articles),
     ("crm.resolve_case", resolve_case),
     ("crm.read_case_reply", read_case_reply),
+    ("crm.note_case_reply", note_case_reply),
     ("crm.reopen_case", reopen_case),
     ("crm.close_case", close_case),
 )

@@ -1,8 +1,10 @@
 """Interactions: every call, email, meeting, note and SMS on the customer's timeline.
 
-Providers deliver webhooks more than once, so an interaction with an
-``external_id`` (the provider's id) is recorded once: a repeat returns the
-first record instead of failing or adding a twin.
+Providers deliver webhooks more than once, and one email may be recorded by
+two steps (the integrations log every email; the complaint's step puts a reply
+on its case), so an interaction with an ``external_id`` (the provider's id) is
+recorded once: whoever comes second completes the first record (fills what it
+lacks, overwrites nothing) instead of failing or adding a twin.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm.models import Case, Contact, Customer, Deal, Interaction, Lead
@@ -19,6 +22,8 @@ from crm.schemas.fields import utc_datetime
 from engine import StepContext
 
 from ._params import bad, load, optional
+
+_EMPTY: tuple[object, ...] = (None, "", [])  # what a later writer may fill in
 
 LINKS = (
     ("customer_id", Customer),
@@ -38,13 +43,44 @@ class LogInteractionParams(InteractionSchema):
 def log_interaction(ctx: StepContext, **params: Any) -> dict[str, Any]:
     """Record a call, email, meeting, note or SMS; once per ``external_id``."""
     p = {k: v for k, v in load(LogInteractionParams(), params).items() if v is not None}
-    session = ctx.session
-    if p.get("external_id"):
-        known = _by_external_id(session, p["external_id"])
-        if known is not None:
-            return _result(known, created=False)
-    interaction = record(session, p, employee=ctx.user)
-    return _result(interaction, created=True)
+    interaction, created = record_once(ctx.session, p, employee=ctx.user)
+    return _result(interaction, created=created)
+
+
+def record_once(
+    session: Session, p: dict[str, Any], employee: str | None
+) -> tuple[Interaction, bool]:
+    """``(interaction, created)``: add it, or complete the one known by its ``external_id``.
+
+    The other writer may be a step running at the same moment on another
+    worker: its insert wins the unique ``external_id``, ours rolls back to a
+    savepoint, and we complete its row instead.
+    """
+    external_id = p.get("external_id")
+    known = by_external_id(session, external_id) if external_id else None
+    if known is None:
+        try:
+            with session.begin_nested():
+                return record(session, dict(p), employee), True
+        except IntegrityError:
+            known = by_external_id(session, external_id) if external_id else None
+            if known is None:
+                raise
+    fill_gaps(session, known, p)
+    return known, False
+
+
+def fill_gaps(session: Session, interaction: Interaction, p: dict[str, Any]) -> None:
+    """Set the fields ``interaction`` lacks from ``p``; what it already says stays.
+
+    The links it ends up with are checked as :func:`record` checks them.
+    """
+    for name, value in p.items():
+        if value not in _EMPTY and getattr(interaction, name) in _EMPTY:
+            setattr(interaction, name, value)
+    links = {name: getattr(interaction, name) for name, _model in LINKS}
+    with session.no_autoflush:  # one update in the history, written with the step's flush
+        interaction.customer_id = _customer_of(session, links)
 
 
 def record(session: Session, p: dict[str, Any], employee: str | None) -> Interaction:
@@ -54,16 +90,7 @@ def record(session: Session, p: dict[str, Any], employee: str | None) -> Interac
     so the interaction shows on the customer's timeline; links that name two
     different customers are refused.
     """
-    linked = {name: optional(session, model, p.get(name), name) for name, model in LINKS}
-    customer_id = p.get("customer_id")
-    for name in ("contact_id", "case_id", "deal_id", "lead_id"):
-        owner = getattr(linked[name], "customer_id", None)
-        if owner is None:
-            continue
-        if customer_id is None:
-            customer_id = owner
-        elif owner != customer_id:
-            raise bad(name, f"{name[:-3]} {p[name]} belongs to customer {owner}, not {customer_id}")
+    customer_id = _customer_of(session, p)
     if customer_id is not None:
         p["customer_id"] = customer_id
     p.setdefault("occurred_at", datetime.now(UTC))
@@ -74,7 +101,22 @@ def record(session: Session, p: dict[str, Any], employee: str | None) -> Interac
     return interaction
 
 
-def _by_external_id(session: Session, external_id: str) -> Interaction | None:
+def _customer_of(session: Session, p: dict[str, Any]) -> int | None:
+    """The one customer the links in ``p`` name (given, or the owner of the others)."""
+    linked = {name: optional(session, model, p.get(name), name) for name, model in LINKS}
+    customer_id: int | None = p.get("customer_id")
+    for name in ("contact_id", "case_id", "deal_id", "lead_id"):
+        owner = getattr(linked[name], "customer_id", None)
+        if owner is None:
+            continue
+        if customer_id is None:
+            customer_id = owner
+        elif owner != customer_id:
+            raise bad(name, f"{name[:-3]} {p[name]} belongs to customer {owner}, not {customer_id}")
+    return customer_id
+
+
+def by_external_id(session: Session, external_id: str) -> Interaction | None:
     query = sa.select(Interaction).where(Interaction.external_id == external_id)
     return session.scalars(query).first()
 

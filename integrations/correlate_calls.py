@@ -4,7 +4,10 @@
 - an unknown number: lead qualification starts with the number;
 - a missed call: a callback task for the customer's owner, or the sales queue;
 - the end of a call (answered or missed): one interaction on the timeline, with
-  duration and recording link.
+  duration and recording link;
+- a call an employee placed (click-to-call, :mod:`integrations.outbound_calls`) is
+  found by its call id: its customer, contact and employee, never a phone look-up
+  (the number the provider reports may be the employee's own line).
 
 All of a call's events and legs share ``thread_key``, so each action is once per call;
 the legs a call fans out to (``ParentCallSid``) only ever describe the root call, which
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import actions, lookups
+from . import actions, lookups, outbound_calls
 from .models import IntegrationEvent
 
 if TYPE_CHECKING:
@@ -37,6 +40,8 @@ def handle(service: Integrations, event: IntegrationEvent) -> list[dict[str, Any
         out.append(_start(service, event, f"{call}:lead", rules.unknown_caller, fields))
     if caller and fields["type"] == "missed":
         out.append(_start(service, event, f"{call}:callback", rules.missed_call, fields))
+    if fields.get("placed_id") is not None and not fields["leg"]:
+        outbound_calls.advance(db, fields["placed_id"], fields["type"])
     if fields["type"] in ("ended", "missed") and not fields["leg"]:
         data = interaction(fields, event.source)
         out.append(
@@ -63,10 +68,21 @@ def _start(
 
 
 def _fields(service: Integrations, event: IntegrationEvent) -> dict[str, Any]:
-    """The event's fields plus what the CRM knows of the other party."""
+    """The event's fields plus what the CRM knows of the other party.
+
+    A call we placed names its party itself: it is outbound, to the number the
+    employee chose, whatever the provider reports for this leg.
+    """
     fields = dict(event.payload)
     with service.engine.session() as session:
-        party = lookups.party_by_phone(session, event.sender)
+        placed = outbound_calls.find(session, event.source, fields.get("call_id"))
+        if placed is not None:
+            party: lookups.Party | None = lookups.party_of(
+                session, placed.contact_id, placed.customer_id
+            )
+            fields.update(direction="outbound", to=placed.phone, employee=placed.employee)
+        else:
+            party = lookups.party_by_phone(session, event.sender)
         case = lookups.open_case_of(session, party.customer_id) if party else None
     fields.update(
         customer_id=party.customer_id if party else None,
@@ -74,6 +90,7 @@ def _fields(service: Integrations, event: IntegrationEvent) -> dict[str, Any]:
         owner=party.owner if party else None,
         case_id=case[0] if case else None,
         case_number=case[1] if case else None,
+        placed_id=placed.id if placed is not None else None,
     )
     return fields
 
@@ -99,4 +116,5 @@ def interaction(fields: dict[str, Any], source: str) -> dict[str, Any]:
         "external_id": f"call:{fields['call_id']}"[:200],
         "sender": fields.get("from"),
         "recipients": [fields["to"]] if fields.get("to") else None,
+        "employee": fields.get("employee"),
     }

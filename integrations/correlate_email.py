@@ -4,7 +4,9 @@ Threading first (``In-Reply-To``/``References`` against the outbox: its case, qu
 then a case or quote number in the subject); then the address it was sent to
 (support opens a complaint, sales starts lead qualification). Auto-replies and
 bounces start nothing; a sender may start only so many processes an hour. Every
-email a person wrote is logged once as an interaction.
+email a person wrote is logged once as an interaction, before any process acts on
+it: a reply's message carries the interaction's ``external_id``, so the case's
+step links that interaction instead of logging the email a second time.
 """
 
 from __future__ import annotations
@@ -41,13 +43,11 @@ def handle(service: Integrations, event: IntegrationEvent) -> list[dict[str, Any
         lead_id=lead_id,
     )
     key = f"email:{fields['message_id']}"
+    fields["external_id"] = external_id(fields)
     db = service.engine.db
-    out = [_route(service, event, key, fields)]
     data = interaction(fields, stored)
-    out.append(
-        actions.once(db, f"{key}:interaction", event.id, lambda: service.log_interaction(data))
-    )
-    return out
+    logged = actions.once(db, f"{key}:interaction", event.id, lambda: service.log_interaction(data))
+    return [_route(service, event, key, fields), logged]
 
 
 def _route(
@@ -113,6 +113,11 @@ def thread_of(
     return None, None
 
 
+def external_id(fields: dict[str, Any]) -> str:
+    """The email's id on the timeline (its Message-ID), shared by whoever records it."""
+    return f"email:{fields['message_id']}"[:200]
+
+
 def interaction(fields: dict[str, Any], stored: list[str]) -> dict[str, Any]:
     """The interaction an inbound email leaves on the timeline: its summary, not the quotes."""
     body = fields.get("summary") or ""
@@ -131,7 +136,7 @@ def interaction(fields: dict[str, Any], stored: list[str]) -> dict[str, Any]:
         "contact_id": fields.get("contact_id"),
         "case_id": fields.get("case_id"),
         "lead_id": fields.get("lead_id"),
-        "external_id": f"email:{fields['message_id']}"[:200],
+        "external_id": external_id(fields),
         "sender": fields.get("from"),
         "recipients": list(fields.get("to") or ()),
     }

@@ -18,9 +18,9 @@ OPEN_QUOTE = (QuoteStatus.SENT, QuoteStatus.APPROVED, QuoteStatus.PENDING_APPROV
 
 @dataclass(frozen=True)
 class Party:
-    """A known contact: its customer and that customer's owner."""
+    """A known contact (or only its customer): the customer and that customer's owner."""
 
-    contact_id: int
+    contact_id: int | None
     customer_id: int
     owner: str | None
 
@@ -31,6 +31,12 @@ def party_by_phone(session: Session, phone: str | None) -> Party | None:
 
 def party_by_email(session: Session, address: str | None) -> Party | None:
     return _party(session, crm.find_contacts_by_email(session, address) if address else [])
+
+
+def party_of(session: Session, contact_id: int | None, customer_id: int) -> Party:
+    """The party of a call we placed: the contact and customer the employee chose."""
+    owner = session.scalar(sa.select(Customer.owner).where(Customer.id == customer_id))
+    return Party(contact_id, customer_id, owner)
 
 
 def _party(session: Session, contacts: list[crm.models.Contact]) -> Party | None:

@@ -57,7 +57,13 @@ class Rules:
     reply_to_case: MessageRule = MessageRule(
         "customer_reply",
         "case_number",
-        {"reply_text": "summary", "reply_subject": "subject", "reply_from": "from"},
+        {
+            "reply_text": "summary",
+            "reply_subject": "subject",
+            "reply_from": "from",
+            # the email's interaction: the case links it rather than logs it again
+            "reply_external_id": "external_id",
+        },
         {"solved": None, "satisfaction": None},  # the process reads them from the text
     )
     reply_to_quote: MessageRule = MessageRule(

@@ -117,8 +117,12 @@ class Integrations:
         }
 
     def log_interaction(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Record the interaction through a process step, as every CRM write is."""
+        """Record the interaction through a process step, as every CRM write is.
+
+        Its ``employee`` is the one who placed the call, or (None) this system.
+        """
         self.ensure_processes()
+        data = {"employee": None, **data}
         instance = self.engine.start(self.rules.interaction_process, data, SYSTEM_USER)
         logged = instance.get("data", {}).get("logged") or {}
         return {

@@ -14,8 +14,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher, profiles
 
-from engine import Database, Engine, OperatorRegistry
+from engine import Database, Engine, OperatorRegistry, _identity
+
+# argon2's production cost (64 MiB, 3 passes: ~0.1 s a hash) protects real passwords and
+# is dead time here, where most fixtures create the demo users; the hashes stay real
+# argon2 hashes, checked the same way, only cheaper to make.
+_identity._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 PG_URL = os.environ.get("CLIENTFLOW_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("CLIENTFLOW_TEST_REDIS_URL")

@@ -25,6 +25,14 @@ from engine import (
     Problem,
     ScriptError,
 )
+from integrations import (
+    BadSignature,
+    EventNotFound,
+    IntegrationError,
+    NotConfigured,
+    UnreadableEvent,
+)
+from integrations.providers import ProviderError
 
 JSON_PREFIXES = ("/api/", "/hooks/", "/healthz")
 
@@ -40,12 +48,18 @@ STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (InvalidPhoneError, 422, "invalid_input"),
     (InvalidEmailError, 422, "invalid_input"),
     (OutsideProcessError, 403, "outside_process"),
+    (ProviderError, 502, "bad_gateway"),  # the call provider refused or was unreachable
+    (NotConfigured, 409, "not_configured"),  # e.g. no call provider: the request cannot be met
+    (EventNotFound, 404, "not_found"),
+    (UnreadableEvent, 400, "unreadable"),
+    (BadSignature, 401, "bad_signature"),
 )
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(EngineError, engine_error)
     app.register_error_handler(CrmError, crm_error)
+    app.register_error_handler(IntegrationError, integration_error)
     app.register_error_handler(ValidationError, validation_error)
     app.register_error_handler(HTTPException, http_error)
 
@@ -70,6 +84,12 @@ def crm_error(exc: CrmError) -> tuple[Response, int]:
     return _answer(status, {"error": code, "message": str(exc)})
 
 
+def integration_error(exc: IntegrationError) -> tuple[Response, int]:
+    """Telephony and email errors outside the hooks (which answer their own)."""
+    status, code = _status_of(exc)
+    return _answer(status, {"error": code, "message": str(exc)})
+
+
 def validation_error(exc: ValidationError) -> tuple[Response, int]:
     """A marshmallow error that escaped a view: the request's data did not validate."""
     errors = exc.messages if isinstance(exc.messages, dict) else {"": exc.messages}
@@ -82,12 +102,34 @@ def http_error(exc: HTTPException) -> tuple[Response, int]:
     data = getattr(exc, "data", None) or {}
     body: dict[str, Any] = {
         "error": (exc.name or "error").lower().replace(" ", "_"),
-        "message": data.get("message") or exc.description,
+        "message": data.get("message") or field_summary(data.get("messages")) or exc.description,
     }
     if data.get("messages"):  # webargs' field errors, keyed by location ("json", "query")
         body["errors"] = data["messages"]
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     return _answer(status, body, headers)
+
+
+def field_summary(messages: Any, most: int = 5) -> str | None:
+    """webargs' field errors (by location, then field) as one readable line, e.g.
+    ``invalid request: Idempotency-Key (headers): must be 1 to 200 characters long``."""
+    if not isinstance(messages, dict):
+        return None
+    parts = [
+        f"{name} ({location}): {_first_error(errors)}"
+        for location, by_field in messages.items()
+        if isinstance(by_field, dict)
+        for name, errors in by_field.items()
+    ]
+    if not parts:
+        return None
+    more = f"; and {len(parts) - most} more" if len(parts) > most else ""
+    return "invalid request: " + "; ".join(parts[:most]) + more
+
+
+def _first_error(errors: Any) -> str:
+    first = errors[0] if isinstance(errors, list) and errors else None
+    return first if isinstance(first, str) else "invalid"
 
 
 def problem_dict(problem: Problem) -> dict[str, Any]:

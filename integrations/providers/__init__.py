@@ -1,38 +1,62 @@
 """Click-to-call providers: one small module per PBX, behind :class:`CallProvider`.
 
-Another PBX is one module with a class that has ``place_call``; pick it with
-``CLIENTFLOW_CALL_PROVIDER`` (``twilio`` or ``pbx``). The call a provider
-places is then tracked by that provider's status hooks like any other call,
-and logged on the timeline when it ends.
+``CLIENTFLOW_CALL_PROVIDER`` picks one: ``twilio``, ``pbx``, or the dotted name of
+any module with ``from_config(config) -> CallProvider`` (another PBX is one such
+module). The call a provider places is then tracked by its status hooks like any
+other call, and logged on the timeline when it ends.
 """
 
 from __future__ import annotations
 
-import os
+import importlib
+from collections.abc import Mapping
+from typing import Any, cast
 
 from ..errors import NotConfigured
-from .base import CallProvider, PlacedCall, ProviderError
+from .base import CallProvider, CallRequest, PlacedCall, ProviderError
 from .pbx import GenericPbx
 from .twilio_calls import TwilioCalls
 
-PROVIDER_ENV = "CLIENTFLOW_CALL_PROVIDER"
+PROVIDER_KEY = "CALL_PROVIDER"
+BUILT_IN = {"twilio": f"{__name__}.twilio_calls", "pbx": f"{__name__}.pbx"}
 
 
-def provider_from_env() -> CallProvider:
-    """The provider ``CLIENTFLOW_CALL_PROVIDER`` names, configured from its own variables."""
-    name = os.environ.get(PROVIDER_ENV, "").strip().lower()
-    if name == "twilio":
-        return TwilioCalls.from_env()
-    if name == "pbx":
-        return GenericPbx.from_env()
-    raise NotConfigured(f"set {PROVIDER_ENV} to 'twilio' or 'pbx' to place calls")
+def calling_enabled(config: Mapping[str, Any]) -> bool:
+    """Whether a provider is named at all (the pages show call buttons only then)."""
+    return bool(str(config.get(PROVIDER_KEY) or "").strip())
+
+
+def provider_from_config(config: Mapping[str, Any]) -> CallProvider:
+    """The provider ``CALL_PROVIDER`` names, built from the rest of ``config``.
+
+    ``config`` holds the CLIENTFLOW_* settings without the prefix (the web app's
+    ``app.config``); :class:`NotConfigured` says which variable is missing.
+    """
+    name = str(config.get(PROVIDER_KEY) or "").strip()
+    if not name:
+        raise NotConfigured(
+            "click-to-call is not set up: set CLIENTFLOW_CALL_PROVIDER to 'twilio' or 'pbx'"
+        )
+    module_name = BUILT_IN.get(name.lower(), name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise NotConfigured(
+            f"CLIENTFLOW_CALL_PROVIDER={name} is neither 'twilio', 'pbx' nor a module: {exc}"
+        ) from exc
+    factory = getattr(module, "from_config", None)
+    if not callable(factory):
+        raise NotConfigured(f"the call provider module {module_name} has no from_config(config)")
+    return cast(CallProvider, factory(config))
 
 
 __all__ = [
     "CallProvider",
+    "CallRequest",
     "GenericPbx",
     "PlacedCall",
     "ProviderError",
     "TwilioCalls",
-    "provider_from_env",
+    "calling_enabled",
+    "provider_from_config",
 ]

@@ -1,63 +1,72 @@
-"""A generic PBX: a signed JSON POST to its click-to-call URL.
+"""A generic PBX: a signed JSON POST to its click-to-call (originate) URL.
 
-``CLIENTFLOW_PBX_URL`` receives ``{"request_id", "to", "agent", "callback_url"}``
-signed like our hooks (``X-Clientflow-Signature: sha256=<HMAC of the body>``,
-with ``CLIENTFLOW_HOOK_SECRET``) and answers ``{"call_id": ...}``; it then posts
-the call's status events to ``/hooks/telephony``.
+``CLIENTFLOW_PBX_ORIGINATE_URL`` receives ``{"request_id", "to", "agent", "employee",
+"callback_url"}`` signed like our hooks (``X-Clientflow-Signature: sha256=<HMAC-SHA256
+of the body>`` with ``CLIENTFLOW_HOOK_SECRET``), and answers 2xx with ``{"call_id"}``.
+It then posts the call's status events, with that ``call_id`` (legs naming it as
+``parent_call_id``), to ``callback_url``: our ``/hooks/telephony``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
-import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from ..errors import NotConfigured
 from ..signing import SIGNATURE_HEADER, sign
-from .base import PlacedCall, ProviderError
+from .base import CallRequest, PlacedCall, ProviderError, required
 
-PBX_URL_ENV = "CLIENTFLOW_PBX_URL"
+ORIGINATE_URL = "PBX_ORIGINATE_URL"
+ANSWER_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
 class GenericPbx:
     url: str
     secret: str
-    callback_url: str | None = None
     timeout: float = 10.0
     name: str = "pbx"
+    source: str = "telephony"
 
     @classmethod
-    def from_env(cls) -> GenericPbx:
-        url, secret = os.environ.get(PBX_URL_ENV), os.environ.get("CLIENTFLOW_HOOK_SECRET")
-        if not url or not secret:
-            raise NotConfigured(f"set {PBX_URL_ENV} and CLIENTFLOW_HOOK_SECRET to place calls")
-        base = os.environ.get("CLIENTFLOW_PUBLIC_URL")
-        callback = f"{base.rstrip('/')}/hooks/telephony" if base else None
-        return cls(url, secret, callback)
+    def from_config(cls, config: Mapping[str, Any]) -> GenericPbx:
+        url, secret = required(config, ORIGINATE_URL, "HOOK_SECRET")
+        return cls(url, secret)
 
-    def place_call(self, to: str, agent: str) -> PlacedCall:
+    def place_call(self, call: CallRequest) -> PlacedCall:
         body = json.dumps(
-            {"request_id": uuid.uuid4().hex, "to": to, "agent": agent,
-             "callback_url": self.callback_url}
+            {"request_id": call.reference, "to": call.to, "agent": call.agent,
+             "employee": call.employee, "callback_url": call.callback_url}
         ).encode()  # fmt: skip
-        request = urllib.request.Request(
-            self.url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(self.secret, body)},
-        )
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(self.secret, body)}
+        answer = self._post(body, headers)
+        call_id = answer.get("call_id")
+        if not isinstance(call_id, str | int) or not str(call_id).strip():
+            raise ProviderError("the PBX accepted the call but answered without a call_id")
+        return PlacedCall(self.name, str(call_id).strip(), str(answer.get("status") or "queued"))
+
+    def _post(self, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+        request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                answer = json.loads(response.read() or b"{}")
+                raw = response.read(ANSWER_LIMIT)
         except urllib.error.HTTPError as exc:
-            raise ProviderError(f"the PBX refused the call: HTTP {exc.code}") from exc
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise ProviderError(f"the PBX at {self.url} could not be reached: {exc}") from exc
-        call_id = answer.get("call_id") if isinstance(answer, dict) else None
-        if not call_id:
-            raise ProviderError("the PBX answered without a call_id")
-        return PlacedCall(self.name, str(call_id), str(answer.get("status", "queued")))
+            raise ProviderError(f"the PBX refused the call: HTTP {exc.code} {exc.reason}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ProviderError(f"the PBX at {self.url} could not be reached: {reason}") from exc
+        try:
+            answer = json.loads(raw or b"{}")
+        except ValueError as exc:
+            raise ProviderError("the PBX answered something that is not JSON") from exc
+        if not isinstance(answer, dict):
+            raise ProviderError("the PBX answered JSON that is not an object")
+        return answer
+
+
+def from_config(config: Mapping[str, Any]) -> GenericPbx:
+    """The provider factory ``CLIENTFLOW_CALL_PROVIDER=pbx`` names."""
+    return GenericPbx.from_config(config)

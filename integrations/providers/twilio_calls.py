@@ -1,60 +1,93 @@
-"""Twilio: click-to-call through Twilio's REST API (the ``twilio`` package).
+"""Twilio: click-to-call through Twilio's REST API (the ``twilio`` package's ``Client``).
 
-Twilio first calls the agent, then (the TwiML ``<Dial>``) the customer; every
-status change of the call is posted to ``/hooks/twilio/voice``.
+Twilio first calls the agent (``To``, from our ``CLIENTFLOW_TWILIO_CALLER_ID``),
+then dials the customer (TwiML ``<Dial><Number>``). Both the call and the
+customer's leg post their status changes to ``/hooks/twilio/voice``; the leg
+names the call as its ``ParentCallSid``, so the call is counted once.
+``CLIENTFLOW_TWILIO_API_URL`` replaces ``https://api.twilio.com`` (a proxy, a
+local stand-in in tests).
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
 
-from twilio.base.exceptions import TwilioException
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
 
-from ..errors import NotConfigured
-from .base import PlacedCall, ProviderError
+from .base import CallRequest, PlacedCall, ProviderError, required, setting
 
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+TIMEOUT = 10.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class TwilioCalls:
     account_sid: str
     auth_token: str
     caller_id: str
-    status_callback: str | None = None
-    http_client: Any = None
+    api_url: str | None = None
     name: str = "twilio"
+    source: str = "twilio"
 
     @classmethod
-    def from_env(cls) -> TwilioCalls:
-        sid = os.environ.get("CLIENTFLOW_TWILIO_ACCOUNT_SID")
-        token = os.environ.get("CLIENTFLOW_TWILIO_AUTH_TOKEN")
-        caller = os.environ.get("CLIENTFLOW_TWILIO_CALLER_ID")
-        if not (sid and token and caller):
-            raise NotConfigured(
-                "set CLIENTFLOW_TWILIO_ACCOUNT_SID, CLIENTFLOW_TWILIO_AUTH_TOKEN and"
-                " CLIENTFLOW_TWILIO_CALLER_ID to place calls through Twilio"
-            )
-        base = os.environ.get("CLIENTFLOW_PUBLIC_URL")
-        callback = f"{base.rstrip('/')}/hooks/twilio/voice" if base else None
-        return cls(sid, token, caller, callback)
-
-    def place_call(self, to: str, agent: str) -> PlacedCall:
-        client = Client(self.account_sid, self.auth_token, http_client=self.http_client)
-        twiml = (
-            f'<Response><Dial callerId="{escape(self.caller_id)}">{escape(to)}</Dial></Response>'
+    def from_config(cls, config: Mapping[str, Any]) -> TwilioCalls:
+        sid, token, caller = required(
+            config, "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_CALLER_ID"
         )
-        options: dict[str, Any] = {"to": agent, "from_": self.caller_id, "twiml": twiml}
-        if self.status_callback:
+        return cls(sid, token, caller, setting(config, "TWILIO_API_URL"))
+
+    def place_call(self, call: CallRequest) -> PlacedCall:
+        options: dict[str, Any] = {
+            "to": call.agent,
+            "from_": self.caller_id,
+            "twiml": str(self.twiml(call)),
+        }
+        if call.callback_url:
             options.update(
-                status_callback=self.status_callback, status_callback_event=STATUS_EVENTS
+                status_callback=call.callback_url,
+                status_callback_event=STATUS_EVENTS,
+                status_callback_method="POST",
             )
         try:
-            call = client.calls.create(**options)
-        except TwilioException as exc:
-            raise ProviderError(f"Twilio refused the call: {exc}") from exc
-        return PlacedCall(self.name, str(call.sid), str(call.status))
+            created = self.client().calls.create(**options)
+        except TwilioRestException as exc:
+            raise ProviderError(
+                f"Twilio refused the call: HTTP {exc.status}, error {exc.code}: {exc.msg}"
+            ) from exc
+        except (TwilioException, requests.RequestException, OSError) as exc:
+            raise ProviderError(f"Twilio could not be reached: {exc}") from exc
+        return PlacedCall(self.name, str(created.sid), str(created.status or "queued"))
+
+    def twiml(self, call: CallRequest) -> VoiceResponse:
+        """What Twilio does once the agent answers: dial the customer from our number."""
+        response = VoiceResponse()
+        dial = response.dial(caller_id=self.caller_id)
+        if call.callback_url:
+            dial.number(
+                call.to,
+                status_callback=call.callback_url,
+                status_callback_event=" ".join(STATUS_EVENTS),
+                status_callback_method="POST",
+            )
+        else:
+            dial.number(call.to)
+        return response
+
+    def client(self) -> Client:
+        client = Client(
+            self.account_sid, self.auth_token, http_client=TwilioHttpClient(timeout=TIMEOUT)
+        )
+        if self.api_url:
+            client.api.base_url = self.api_url.rstrip("/")
+        return client
+
+
+def from_config(config: Mapping[str, Any]) -> TwilioCalls:
+    """The provider factory ``CLIENTFLOW_CALL_PROVIDER=twilio`` names."""
+    return TwilioCalls.from_config(config)

@@ -1,62 +1,75 @@
-"""An admin finds an instance stopped in a service task, fixes its data and retries it."""
+"""An admin finds a complaint stopped in a service task (a customer number that does
+not exist), retries it, fixes the data and retries again; suspends and resumes an
+instance; employees cannot open operations."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
 
-from tests.web.admin.live import Live, bpm_live, bpm_page, login, shot
+from .conftest import NewPage, shot, sign_in
+from .site import Site
 
-__all__ = ["bpm_live", "bpm_page"]  # fixtures used below
+COMPLAINT = "complaint_resolution"
 
 
-def test_admin_fixes_the_data_and_retries_an_incident(bpm_live: Live, bpm_page: Any) -> None:
-    live, page, engine = bpm_live, bpm_page, bpm_live.world.engine
-    failed = engine.start("charge_payment", {"card_number": "", "amount": 250}, user="egor")
+def test_admin_fixes_the_customer_and_retries_an_incident(site: Site, new_page: NewPage) -> None:
+    engine = site.engine
+    known = site.open_task(COMPLAINT, "respond", "CASE-000001")  # seeded, for a demo customer
+    customer_id = int(known["customer_id"])
+    typo = {"customer_id": 999, "subject": "Invoice charged twice", "severity": "major"}
+    failed = engine.start(COMPLAINT, {**typo, "channel": "agent"}, user="gleb")
     assert failed["status"] == "incident"
-    login(page, live, "olga")
-    page.goto(f"{live.base}/processes/charge_payment")
-    page.wait_for_selector("#live-diagram[data-rendered=done]")
-    assert page.get_attribute(".cf-badge[data-element=charge]", "class").endswith("errored")
-    page.click("#nav-operations")
-    page.select_option("select[name=status]", "incident")
-    page.click("#filters button[type=submit]")
-    page.wait_for_selector(f"tr[data-instance='{failed['id']}']")
-    shot(page, "operations-1-instances-with-incidents")
-    page.click(f"tr[data-instance='{failed['id']}'] a")
-    page.wait_for_selector("#instance-diagram[data-rendered=done]")
-    page.wait_for_selector(".djs-element.cf-errored[data-element-id=charge]")
-    assert page.inner_text("#instance-status") == "incident"
-    assert "card number is empty" in page.inner_text(".incident-message")
-    shot(page, "operations-2-incident")
-    page.fill("#retry-data", '{"card_number": "4111111111111111"}')
-    page.click("#retry")
-    page.wait_for_selector("#instance-status:has-text('running')")
-    page.wait_for_selector(".djs-element.cf-active[data-element-id=confirm]")
-    page.wait_for_selector(".djs-element.cf-completed[data-element-id=charge]")
-    shot(page, "operations-3-retried")
+
+    olga = new_page("olga")
+    sign_in(olga, "olga")
+    olga.goto(f"/processes/{COMPLAINT}")
+    olga.wait_for_selector("#live-diagram[data-rendered=done]")
+    assert "errored" in olga.get_attribute(".cf-badge[data-element=load_context]", "class")
+    olga.click("#nav-operations")
+    olga.select_option("select[name=status]", "incident")
+    olga.click("#filters button[type=submit]")
+    olga.click(f"tr[data-instance='{failed['id']}'] a")
+    olga.wait_for_selector("#instance-diagram[data-rendered=done]")
+    olga.wait_for_selector(".djs-element.cf-errored[data-element-id=load_context]")
+    assert olga.inner_text("#instance-status") == "incident"
+    assert "no customer with id 999" in olga.inner_text(".incident-message")
+    shot(olga, "operations-1-incident")
+
+    olga.click("#retry")  # the same data fails the same way: a new incident
+    olga.wait_for_selector(".incident[data-resolved=yes]")
+    assert olga.inner_text("#instance-status") == "incident"
+    assert olga.locator(".incident[data-resolved=no]").count() == 1
+
+    olga.fill("#retry-data", json.dumps({"customer_id": customer_id}))
+    olga.click("#retry")
+    olga.wait_for_selector("#instance-status:has-text('running')")
+    olga.wait_for_selector(".djs-element.cf-completed[data-element-id=load_context]")
+    olga.wait_for_selector(".djs-element.cf-active[data-element-id=respond]")
+    shot(olga, "operations-2-retried")
     detail = engine.instance(failed["id"])
     assert detail["status"] == "running"
-    assert detail["data"]["receipt"] == {"charged": 250, "card": "****1111"}
-    assert [t["task"] for t in detail["active_tasks"]] == ["confirm"]
-    assert detail["incidents"][0]["resolution"] == "retried"
-    assert detail["incidents"][0]["resolved_at"]
-    assert page.errors == []
+    assert [i["resolution"] for i in detail["incidents"]] == ["retried", "retried"]
+    [respond] = detail["active_tasks"]
+    assert (respond["task"], respond["assignee"]) == ("respond", "gleb")
+    assert respond["customer_id"] == str(customer_id)
 
 
-def test_admin_suspends_and_resumes_from_the_instance_page(bpm_live: Live, bpm_page: Any) -> None:
-    live, page, engine = bpm_live, bpm_page, bpm_live.world.engine
-    login(page, live, "olga")
-    page.goto(f"{live.base}/operations/instances/{live.world.enter_instance}")
-    page.click("#suspend")
-    page.wait_for_selector("#instance-status:has-text('suspended')")
-    assert engine.instance(live.world.enter_instance)["status"] == "suspended"
-    page.click("#resume")
-    page.wait_for_selector("#instance-status:has-text('running')")
-    assert engine.instance(live.world.enter_instance)["status"] == "running"
+def test_admin_suspends_and_resumes_from_the_instance_page(site: Site, new_page: NewPage) -> None:
+    lead = site.open_task("lead_qualification", "first_contact", "Helix Ltd")["instance_id"]
+    olga = new_page("olga")
+    sign_in(olga, "olga")
+    olga.goto(f"/operations/instances/{lead}")
+    olga.click("#suspend")
+    olga.wait_for_selector("#instance-status:has-text('suspended')")
+    assert site.engine.instance(lead)["status"] == "suspended"
+    olga.click("#resume")
+    olga.wait_for_selector("#instance-status:has-text('running')")
+    assert site.engine.instance(lead)["status"] == "running"
 
 
-def test_employees_cannot_open_operations(bpm_live: Live, bpm_page: Any) -> None:
-    login(bpm_page, bpm_live, "anna")
-    response = bpm_page.goto(f"{bpm_live.base}/operations/instances")
+def test_employees_cannot_open_operations(site: Site, new_page: NewPage) -> None:
+    anna = new_page("anna")
+    sign_in(anna, "anna")
+    response = anna.goto("/operations/instances")
     assert response.status == 403
-    assert bpm_page.locator("#nav-operations").count() == 0
+    assert anna.locator("#nav-operations").count() == 0

@@ -1,4 +1,4 @@
-"""Request ids: a start or message sent twice (a client retry, a Celery redelivery) acts once."""
+"""Request ids: a start, completion or message sent twice (a retry, a redelivery) acts once."""
 
 from __future__ import annotations
 
@@ -155,3 +155,57 @@ def test_old_request_ids_are_forgotten_and_beat_drops_them_daily(engine: Engine)
     conf = make_celery(lambda: engine, None).conf
     daily = conf.beat_schedule["clientflow-forget-requests"]
     assert (daily["task"], daily["schedule"]) == ("clientflow.forget_requests", 86400.0)
+
+
+def _enter_task(engine: Engine) -> str:
+    engine.deploy(bundle("simple.bpmn", "enter.json", "approve.json"))
+    engine.start("simple", {"owner": "anna", "company": "Acme"})
+    [item] = engine.tasks(None, scope="all")
+    return str(item["id"])
+
+
+def test_a_repeated_completion_returns_the_first_result(engine: Engine) -> None:
+    task_id = _enter_task(engine)
+    first = engine.complete_task(task_id, {"amount": 5000}, request_id="c-1")
+    again = engine.complete_task(task_id, {"amount": 1}, request_id="c-1")  # a client retry
+    assert again == first
+    assert first["data"]["total"] == 10000
+    assert _audit(engine, "task_completed") == 1
+    with pytest.raises(Conflict, match="already"):
+        engine.complete_task(task_id, {"amount": 5000})  # without an id it is a conflict
+    with pytest.raises(Conflict, match="complete"):
+        engine.start("simple", request_id="c-1")  # the id names a completion
+
+
+def test_twins_racing_a_completion_complete_once_and_agree(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second twin waits for the instance lock, then finds the task done: first result."""
+    engine = make_engine(pg_url)
+    try:
+        task_id = _enter_task(engine)
+        both_looked = threading.Barrier(2, timeout=10)
+        real_complete = instances.complete_task
+
+        def complete_together(*args: Any, **kwargs: Any) -> Any:
+            both_looked.wait()  # both have looked the request id up and found nothing
+            return real_complete(*args, **kwargs)
+
+        monkeypatch.setattr(instances, "complete_task", complete_together)
+        results: list[dict[str, Any]] = []
+
+        def twin() -> None:
+            results.append(engine.complete_task(task_id, {"amount": 7}, request_id="twin-c"))
+
+        threads = [
+            threading.Thread(target=contextvars.copy_context().run, args=(twin,)) for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert len(results) == 2 and results[0] == results[1]
+        assert _audit(engine, "task_completed") == 1
+        assert _count(engine, RequestKey, RequestKey.key == "twin-c") == 1
+    finally:
+        engine.db.dispose()

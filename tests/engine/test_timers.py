@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -102,3 +102,43 @@ def test_worker_that_waited_for_the_lock_does_not_fire_a_rearmed_cycle_timer(
         assert _job(engine) == (job_id, T0.replace(hour=11))
     finally:
         engine.db.dispose()
+
+
+def test_cycle_timer_fires_at_its_exact_due_instant_and_rearms(engine: Engine) -> None:
+    """At 10:00:00.000000 sharp the 10:00 cycle fires once and re-arms for 11:00.
+
+    Spiff compared ``due < now``: at the due instant the step logged
+    ``timer_fired``, fired nothing, and left the job due for ever.
+    """
+    engine.deploy(bundle("cycle.bpmn"))
+    clock = ManualClock(T0)
+    with using_clock(clock):
+        inst = engine.start("cycle_test")
+        job_id, due = _job(engine)
+        clock.current = due  # exactly the due time
+        assert engine.fire_due_timers() == 1
+        assert _job(engine) == (job_id, T0.replace(hour=11))
+        assert engine.fire_timer(job_id) is False  # same instant: the next cycle is not due
+        assert engine.fire_due_timers() == 0
+        assert _fired(engine, inst["id"]) == 1
+        clock.current = T0.replace(hour=11)
+        assert engine.fire_due_timers() == 1
+        assert _job(engine) == (job_id, T0.replace(hour=12))
+    assert _fired(engine, inst["id"]) == 2
+    assert engine.instance(inst["id"])["active_tasks"][0]["task"] == "work"
+
+
+def test_duration_timer_fires_at_its_exact_due_instant(engine: Engine) -> None:
+    engine.deploy(bundle("timer.bpmn"))
+    clock = ManualClock(T0)
+    with using_clock(clock):
+        inst = engine.start("timer_test")
+        job_id, due = _job(engine)
+        assert due == T0 + timedelta(seconds=1)
+        clock.current = due
+        assert engine.fire_timer(job_id) is True
+    detail = engine.instance(inst["id"])
+    assert detail["data"]["fired"] is True
+    assert [t["task"] for t in detail["active_tasks"]] == ["follow_up"]
+    with engine.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Job)) == 0

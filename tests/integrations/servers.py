@@ -1,13 +1,17 @@
-"""Real servers the tests talk to: our SMTP receiver, a capturing SMTP relay, free ports."""
+"""Real servers the tests talk to: our SMTP receiver, a capturing SMTP relay, an HTTP
+stand-in for a PBX or Twilio's REST API, free ports."""
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -57,3 +61,47 @@ def receiver(service: Integrations) -> Iterator[int]:
         yield port
     finally:
         controller.stop()
+
+
+@dataclass
+class StandIn:
+    """An HTTP server on a free port that records every request and answers ``answer``
+    (JSON) with ``status``; tests change both between requests."""
+
+    url: str
+    answer: Any
+    status: int = 200
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+@contextmanager
+def http_stand_in(answer: Any, status: int = 200) -> Iterator[StandIn]:
+    """A real HTTP server in a thread (``http.server``), for what our providers call."""
+    stand_in = StandIn("", answer, status)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            stand_in.requests.append(
+                {"path": self.path, "headers": dict(self.headers), "body": body}
+            )
+            raw = stand_in.answer
+            payload = raw if isinstance(raw, bytes) else json.dumps(raw).encode()
+            self.send_response(stand_in.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    stand_in.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield stand_in
+    finally:
+        server.shutdown()
+        server.server_close()

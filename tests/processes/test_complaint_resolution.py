@@ -10,21 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from lxml import etree
 
 from crm.models import (
     AbcClass,
     Article,
     Case,
     CaseStatus,
+    Change,
     Contact,
     ContactEmail,
     ContactPhone,
     Customer,
+    Direction,
     Interaction,
+    InteractionKind,
     OutboxMessage,
 )
 from engine import Engine, ManualClock, using_clock
@@ -41,6 +46,7 @@ from ._support import (
     seeding,
     task,
 )
+from .conftest import BPMN_NS, DC_NS, DI_NS, PROCESSES, assert_diagram_complete
 
 KEY = "complaint_resolution"
 
@@ -335,11 +341,176 @@ def test_silence_closes_the_case_and_a_late_reply_is_not_matched(
     assert case_of(engine, iid).status == CaseStatus.CLOSED
 
 
-def test_a_reply_before_the_proposal_is_not_matched(engine: Engine) -> None:
+def customer_replies(engine: Engine, case_id: int) -> list[Interaction]:
+    """The customer's emails on the case timeline, oldest first."""
+    query = sa.select(Interaction).where(
+        Interaction.case_id == case_id, Interaction.direction == Direction.INBOUND
+    )
+    return rows(engine, query.order_by(Interaction.id))
+
+
+def recorded_by(engine: Engine, interaction: Interaction) -> list[tuple[str, str]]:
+    """(instance, task) of the CRM change rows that wrote ``interaction``."""
+    query = sa.select(Change).where(
+        Change.table_name == Interaction.__tablename__, Change.row_id == str(interaction.id)
+    )
+    return [(c.instance_id, c.task_id) for c in rows(engine, query)]
+
+
+def test_a_reply_to_the_acknowledgement_reaches_the_agent_and_the_sla_keeps_running(
+    engine: Engine, clock: ManualClock
+) -> None:
+    iid = start(engine, severity="critical")["id"]  # A x critical: 1 h, reassign after 2 h
+    respond_before = task(engine, iid, "respond")
+
+    sent = reply(engine, "CASE-000001", "Any news? Still broken.", reply_from="ivan@vega.test")
+
+    assert (sent["outcome"], sent["instance"]["id"]) == ("delivered", iid)
+    case = case_of(engine, iid)
+    assert case.status == CaseStatus.NEW  # nothing is decided from an early reply
+    [noted] = customer_replies(engine, case.id)
+    assert (noted.subject, noted.body, noted.sender) == (
+        "[CASE-000001] Customer reply",
+        "Any news? Still broken.",
+        "ivan@vega.test",
+    )
+    assert (noted.customer_id, noted.contact_id, noted.instance_id) == (
+        case.customer_id,
+        case.contact_id,
+        iid,
+    )
+    assert recorded_by(engine, noted) == [(iid, noted.task_id)]
+    assert task(engine, iid, "respond")["id"] == respond_before["id"]  # not interrupted
+    review = task(engine, iid, "review_respond_reply")
+    assert (review["title"], review["group"], review["assignee"], review["priority"]) == (
+        "Vega LLC wrote about CASE-000001",
+        "support",
+        None,  # no owner before the first response: the support queue sees it
+        100,
+    )
+    assert review["id"] in {t["id"] for t in engine.tasks("gena", scope="group")}
+    assert engine.task(review["id"])["data"]["reply_text"] == "Any news? Still broken."
+    assert ("message", None) in actions(engine, iid)
+
+    clock.advance(minutes=61)
+    assert engine.fire_due_timers() == 1
+    assert task(engine, iid, "chase_response")["group"] == "support_leads"
+    clock.advance(minutes=60)
+    assert engine.fire_due_timers() == 1
+    assert ("respond", "cancelled", None) in done_tasks(engine, iid)
+    assert [a for a in actions(engine, iid) if a[0] == "timer_fired"] == [
+        ("timer_fired", "respond_warn"),
+        ("timer_fired", "respond_breach"),
+    ]
+    complete(engine, iid, "review_respond_reply", {"action": "noted"}, "gena")
+    assert ("review_respond_reply", "done", "gena") in done_tasks(engine, iid)
+
+
+def test_two_replies_while_the_case_is_resolved_both_reach_its_owner(
+    engine: Engine, clock: ManualClock
+) -> None:
+    iid = start(engine, severity="critical")["id"]
+    reply(engine, "CASE-000001", "Hello?")
+    respond(engine, iid)  # gena responds and owns the case
+    assert sorted(t["task"] for t in open_tasks(engine, iid)) == ["resolve", "review_respond_reply"]
+
+    first = reply(engine, "CASE-000001", "It happened again today.")
+    second = reply(engine, "CASE-000001", "And the invoice number is 42.")
+
+    assert first["outcome"] == second["outcome"] == "delivered"
+    reviews = [t for t in open_tasks(engine, iid) if t["task"] == "review_resolve_reply"]
+    assert [(t["assignee"], t["group"]) for t in reviews] == [("gena", "support")] * 2
+    texts = sorted(engine.task(t["id"])["data"]["reply_text"] for t in reviews)
+    assert texts == ["And the invoice number is 42.", "It happened again today."]
+    case = case_of(engine, iid)
+    assert case.status == CaseStatus.IN_PROGRESS
+    assert [i.body for i in customer_replies(engine, case.id)] == [
+        "Hello?",
+        "It happened again today.",
+        "And the invoice number is 42.",
+    ]
+    assert [a for a, _t in actions(engine, iid)].count("message") == 3
+    clock.advance(hours=8, minutes=1)  # the resolution SLA still runs
+    assert engine.fire_due_timers() == 1
+    assert task(engine, iid, "chase_resolution")["group"] == "support_leads"
+
+    done = engine.complete_task(reviews[0]["id"], {"action": "answered"}, "gena")
+    assert done["status"] == "running"
+    resolve(engine, iid)  # the proposal: from now on a reply answers it
+    assert case_of(engine, iid).status == CaseStatus.WAITING_CUSTOMER
+    reply(engine, "CASE-000001", "Works now, 5/5")
+
+    closed = case_of(engine, iid)
+    assert (closed.status, closed.satisfaction) == (CaseStatus.CLOSED, 5)
+    assert engine.instance(iid)["status"] == "completed"
+    ended = [t for t in done_tasks(engine, iid) if t[0].startswith("review_")]
+    assert sorted(ended) == [
+        ("review_resolve_reply", "cancelled", None),  # left undone: closing cancels it
+        ("review_resolve_reply", "done", "gena"),
+        ("review_respond_reply", "cancelled", None),
+    ]
+    assert open_tasks(engine, iid) == []
+    late = reply(engine, "CASE-000001", "one more thing")
+    assert late == {"outcome": "unmatched", "instance": None}
+    assert len(customer_replies(engine, closed.id)) == 4
+
+
+def test_a_reply_after_a_reopening_reaches_the_agent_again(engine: Engine) -> None:
     iid = start(engine)["id"]
-    early = reply(engine, "CASE-000001", "any news?")
-    assert early["outcome"] == "unmatched"
-    assert [t["task"] for t in open_tasks(engine, iid)] == ["respond"]
+    respond(engine, iid)
+    resolve(engine, iid)
+    reply(engine, "CASE-000001", "not solved")
+    assert case_of(engine, iid).status == CaseStatus.REOPENED
+
+    again = reply(engine, "CASE-000001", "Here is a screenshot.")
+
+    assert again["outcome"] == "delivered"
+    assert task(engine, iid, "review_resolve_reply")["assignee"] == "gena"
+    assert case_of(engine, iid).status == CaseStatus.REOPENED
+
+
+MAILBOX_BPMN = Path(__file__).parents[2] / "integrations" / "bpmn" / "integration_interaction.bpmn"
+
+
+def mailbox_logs(engine: Engine, case: Case, message_id: str, text: str) -> int:
+    """The integrations' interaction process logs the email, as it does before the message."""
+    engine.deploy({MAILBOX_BPMN.name: MAILBOX_BPMN.read_text()})
+    fields = ("recording_url", "duration_s", "occurred_at", "customer_id", "lead_id", "employee")
+    email = {
+        **dict.fromkeys(fields),
+        **{"kind": "email", "direction": "in", "channel": "email", "subject": "Re: invoice"},
+        **{"body": text, "contact_id": case.contact_id, "case_id": case.id},
+        **{"external_id": message_id, "sender": "ivan@vega.test", "recipients": None},
+    }
+    outcome = engine.start("integration_interaction", email, "integrations")
+    assert outcome["status"] == "completed", outcome["incident"]
+    return int(outcome["data"]["logged"]["interaction_id"])
+
+
+def emails_on(engine: Engine, case_id: int) -> list[Interaction]:
+    return [i for i in customer_replies(engine, case_id) if i.kind == InteractionKind.EMAIL]
+
+
+def test_an_email_reply_is_one_interaction_and_a_reply_without_an_id_is_its_own(
+    engine: Engine,
+) -> None:
+    iid = start(engine)["id"]
+    respond(engine, iid)
+    resolve(engine, iid)
+    case = case_of(engine, iid)
+    logged = mailbox_logs(engine, case, "email:r1@vega.test", "Sorry, still not solved.")
+
+    reply(engine, case.number, "Sorry, still not solved.", reply_external_id="email:r1@vega.test")
+    reply(engine, case.number, "Here is a screenshot.")  # no id, e.g. through the REST API
+
+    assert case_of(engine, iid).status == CaseStatus.REOPENED
+    [mailed, posted] = emails_on(engine, case.id)
+    assert (mailed.id, mailed.subject, mailed.instance_id) == (logged, "Re: invoice", iid)
+    assert (posted.body, posted.external_id, posted.instance_id) == (
+        "Here is a screenshot.",  # not taken for the earlier email: the id does not linger
+        None,
+        iid,
+    )
 
 
 def test_a_reply_for_another_case_does_not_touch_this_one(engine: Engine) -> None:
@@ -447,3 +618,39 @@ def test_due_dates_follow_the_sla(engine: Engine, clock: ManualClock) -> None:
     case = case_of(engine, iid)
     first = case.first_response_due.replace(tzinfo=None) - case.created_at.replace(tzinfo=None)
     assert timedelta(minutes=59) < first < timedelta(minutes=61)
+
+
+def test_the_diagram_draws_the_reply_paths_inside_the_support_lane() -> None:
+    """bpmn-js shows what the DI draws: every node inside its lane, boundary events on
+    their task's border (the reply events share the lower border with the SLA timers)."""
+    path = PROCESSES / KEY / f"{KEY}.bpmn"
+    assert_diagram_complete(path)
+    root = etree.parse(str(path)).getroot()
+    ns = {"bpmn": BPMN_NS, "bpmndi": DI_NS, "dc": DC_NS}
+
+    def box(element_id: str) -> tuple[float, float, float, float]:
+        shape = root.find(f".//bpmndi:BPMNShape[@bpmnElement='{element_id}']/dc:Bounds", ns)
+        assert shape is not None, element_id
+        x, y, w, h = (float(shape.get(k)) for k in ("x", "y", "width", "height"))
+        return x, y, x + w, y + h
+
+    for lane in root.iterfind(".//bpmn:lane", ns):
+        lx1, ly1, lx2, ly2 = box(lane.get("id"))
+        for ref in lane.iterfind("bpmn:flowNodeRef", ns):
+            x1, y1, x2, y2 = box(ref.text)
+            cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+            assert lx1 <= cx <= lx2 and ly1 <= cy <= ly2, f"{ref.text} outside {lane.get('id')}"
+    for event in root.iterfind(".//bpmn:boundaryEvent", ns):
+        tx1, ty1, tx2, ty2 = box(event.get("attachedToRef"))
+        x1, y1, x2, y2 = box(event.get("id"))
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        on_border = (cx in (tx1, tx2) and ty1 <= cy <= ty2) or (
+            cy in (ty1, ty2) and tx1 <= cx <= tx2
+        )
+        assert on_border, f"{event.get('id')} is not on the border of its task"
+    support = {
+        r.text for r in root.iterfind(".//bpmn:lane[@id='lane_support']/bpmn:flowNodeRef", ns)
+    }
+    for activity in ("respond", "resolve"):
+        path_nodes = {f"{activity}_reply", f"note_{activity}_reply", f"review_{activity}_reply"}
+        assert path_nodes | {f"end_{activity}_reply"} <= support

@@ -52,6 +52,8 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "api_instances.get_instance": OUTSIDE_SALES,
     "api_customers.card": OUTSIDE_SALES & NOT_MANAGERS,  # managers see every customer
     "customers.card": OUTSIDE_SALES & NOT_MANAGERS,
+    "api_customers.call": OUTSIDE_SALES & NOT_MANAGERS,  # calls: the card's rule
+    "customers.call": OUTSIDE_SALES & NOT_MANAGERS,
     "tasks.show": OUTSIDE_SALES,
 }
 # whole page areas: blueprint -> users who must get 403 on each of its routes
@@ -75,6 +77,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "api_tasks.assign": {"user": "anna"},
     "api_tasks.complete": {"data": {"outcome": "reached"}},
     "api_messages.send": {"correlation": {"case_number": "CASE-1"}, "payload": {}},
+    "api_customers.call": {"phone": "+79215550102"},
 }
 
 

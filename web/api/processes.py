@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from ..context import current_engine
 from ._base import blueprint, fail, fails, requires, user
+from .idempotency import idempotent, once
 from .schemas import (
     DeployedSchema,
     DeployFilesSchema,
@@ -78,8 +79,14 @@ def _file_name(upload: Any) -> str:
 
 @blp.route("/<string:key>/instances", methods=["POST"])
 @blp.arguments(StartSchema)
+@idempotent(blp)
 @blp.response(201, StepSchema)
-@fails(blp, 401, 404)
-def start(args: dict[str, Any], key: str) -> dict[str, Any]:
+@fails(blp, 400, 401, 404, 409)
+def start(args: dict[str, Any], header: dict[str, Any], key: str) -> dict[str, Any]:
     """Start the newest version of process ``key`` with ``data``."""
-    return current_engine().start(key, args["data"], user=user().username)
+    return once(
+        header,
+        lambda request_id: current_engine().start(
+            key, args["data"], user=user().username, request_id=request_id
+        ),
+    )

@@ -267,6 +267,28 @@ class CustomerCardSchema(Schema):
     running_instances = fields.List(fields.Nested(RunningInstanceSchema))
 
 
+class PlaceCallSchema(Schema):
+    """Click-to-call: one of the customer's phones; ``agent`` only for users without a
+    configured line; ``task_id`` when the call belongs to a task."""
+
+    phone = fields.String(required=True, validate=validate.Length(1, 64))
+    agent = fields.String(validate=validate.Length(1, 120))
+    task_id = fields.String(validate=validate.Length(1, 64))
+
+
+class PlacedCallSchema(Schema):
+    id = fields.Integer(required=True)
+    provider = fields.String(required=True)
+    call_id = fields.String(required=True)
+    status = fields.String(required=True)
+    customer_id = fields.Integer(required=True)
+    contact_id = fields.Integer(allow_none=True)
+    phone = fields.String(required=True)
+    agent = fields.String(required=True)
+    task_id = text()
+    message = fields.String(required=True)
+
+
 class ReportSchema(Schema):
     report = fields.String(required=True)
     rows = fields.List(fields.Dict(), required=True)

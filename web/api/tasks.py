@@ -14,6 +14,7 @@ from ..auth.user import WebUser
 from ..context import current_engine
 from . import cursor
 from ._base import blueprint, fail, fails, user
+from .idempotency import idempotent, once
 from .schemas import (
     AssignSchema,
     CompletedSchema,
@@ -104,9 +105,15 @@ def assign(args: dict[str, Any], task_id: uuid.UUID) -> dict[str, Any]:
 
 @blp.route("/<uuid:task_id>/complete", methods=["POST"])
 @blp.arguments(FormDataSchema)
+@idempotent(blp)
 @blp.response(200, CompletedSchema)
-@fails(blp, 401, 403, 404, 409)
-def complete(args: dict[str, Any], task_id: uuid.UUID) -> dict[str, Any]:
+@fails(blp, 400, 401, 403, 404, 409)
+def complete(args: dict[str, Any], header: dict[str, Any], task_id: uuid.UUID) -> dict[str, Any]:
     """Complete the task with its form data (422 with field errors if the form rejects it)."""
-    instance = current_engine().complete_task(task_id, args["data"], user=user().username)
+    instance = once(
+        header,
+        lambda request_id: current_engine().complete_task(
+            task_id, args["data"], user=user().username, request_id=request_id
+        ),
+    )
     return {"instance": instance}

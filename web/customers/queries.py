@@ -1,7 +1,7 @@
 """Customer card queries beyond the CRM's card: who may see it, the engine's side of it.
 
 The CRM card (``crm.customer_card``) is a fixed number of statements; this
-adds three more (open tasks, running instances, record history) and one for
+adds three more (open tasks, running instances, record history) and up to two for
 the permission check, whatever the customer's size.
 """
 
@@ -24,9 +24,16 @@ MAX_INSTANCES = 100
 
 
 def may_see(session: Session, user: WebUser, customer_id: int) -> bool:
-    """Admins and managers see every customer; others those their own or their
-    groups' tasks touch (open or done)."""
+    """Admins and managers see every customer; others the accounts they own and
+    those their own or their groups' tasks touch (open or done).
+
+    Owning matters when the tasks predate the customer: the rep who converts a
+    lead owns the new account, though the lead's tasks name no customer.
+    """
     if user.is_admin or user.is_manager:
+        return True
+    owner = sa.select(Customer.owner).where(Customer.id == customer_id)
+    if session.scalar(owner) == user.username:
         return True
     touched = sa.select(WorkItem.id).where(
         WorkItem.customer_id == str(customer_id),

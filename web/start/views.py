@@ -71,6 +71,7 @@ def _render(startable: Startable, data: dict[str, Any], errors: dict[str, list[s
         title=_title(startable),
         fields=build_fields(startable.form, data, errors, locale),
         form_errors=errors.get("", []),
+        has_errors=bool(errors),  # also errors inside rows, which ``fields`` nests
         customer_id=_customer_id(),
     )
 

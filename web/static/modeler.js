@@ -73,6 +73,7 @@
       state.editor = new Editor({ container: container });
       return state.editor.importXML(files[name]).then(function () {
         if (state.kind === "bpmn") {
+          keepLoopRefs(state.editor, files[name]);
           state.editor.get("canvas").zoom("fit-viewport", "auto");
           window.cfProperties.attach(state.editor, panel, labels);
           markProblems();
@@ -82,6 +83,29 @@
       });
     }).catch(function (err) {
       say(String(err.message || err), false);
+    });
+  }
+
+  /* SpiffWorkflow names a multi-instance task's collections after task-data variables
+     (<loopDataInputRef>items</loopDataInputRef>). bpmn-js reads them as references to
+     elements, finds none and would drop them on save, so the task could not be deployed
+     again. Point each at a stand-in of that id: it saves as the same name, and is not
+     saved itself. */
+  function keepLoopRefs(editor, xml) {
+    var doc = new DOMParser().parseFromString(xml, "application/xml");
+    var registry = editor.get("elementRegistry");
+    var moddle = editor.get("moddle");
+    ["loopDataInputRef", "loopDataOutputRef"].forEach(function (tag) {
+      var nodes = doc.getElementsByTagNameNS("http://www.omg.org/spec/BPMN/20100524/MODEL", tag);
+      Array.prototype.forEach.call(nodes, function (node) {
+        var activity = node.parentNode && node.parentNode.parentNode;
+        var shape = activity && registry.get(activity.getAttribute("id"));
+        var loop = shape && shape.businessObject.loopCharacteristics;
+        var ref = node.textContent.trim();
+        if (loop && ref && !loop.get(tag)) {
+          loop.set(tag, moddle.create("bpmn:Property", { id: ref, name: ref }));
+        }
+      });
     });
   }
 

@@ -111,6 +111,7 @@ def _render(task: dict[str, Any], data: dict[str, Any], errors: dict[str, list[s
         form_title=localised(schema or {}, "title", locale) or task["title"],
         fields=build_fields(schema, data, errors, locale),
         form_errors=errors.get("", []),
+        has_errors=bool(errors),  # also errors inside rows, which ``fields`` nests
         can_complete=access.can_complete(user, item),
         customer=lookups.customer_summary(task.get("customer_id")),
         diagram=lookups.diagram_of(task),

@@ -1,4 +1,4 @@
-"""request keys, outbox, import runs, integrations journal, inbox priority indexes
+"""request keys, outbox, import runs, integrations journal, outbound calls, inbox indexes
 
 Revision ID: 60ac0ceb11a6
 Revises: 8dcb7b59132a
@@ -248,10 +248,41 @@ def upgrade() -> None:
         ["status", "group_name", "priority", "due_at"],
         unique=False,
     )
+    op.create_table(
+        "integration_outbound_call",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference", sa.String(length=64), nullable=False),
+        sa.Column("provider", sa.String(length=100), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("call_id", sa.String(length=200), nullable=True),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("phone", sa.String(length=64), nullable=False),
+        sa.Column("agent", sa.String(length=200), nullable=False),
+        sa.Column("employee", sa.String(length=100), nullable=False),
+        sa.Column("task_id", sa.String(length=64), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("placed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_integration_outbound_call")),
+        sa.UniqueConstraint("reference", name=op.f("uq_integration_outbound_call_reference")),
+        sa.UniqueConstraint(
+            "source", "call_id", name=op.f("uq_integration_outbound_call_source_call_id")
+        ),
+    )
+    op.create_index(
+        "ix_integration_outbound_call_customer",
+        "integration_outbound_call",
+        ["customer_id", "requested_at"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_index("ix_integration_outbound_call_customer", table_name="integration_outbound_call")
+    op.drop_table("integration_outbound_call")
     op.drop_index("ix_work_item_group_priority", table_name="work_item")
     op.drop_index("ix_work_item_assignee_priority", table_name="work_item")
     with op.batch_alter_table("process_instance") as batch:

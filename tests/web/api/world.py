@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 import crm
 import engine._identity as identity
 import handlers
+import integrations
 from clientflow_cli.commands.demo import USERS, load_organisation
 from engine import Database, Engine, OperatorRegistry, issue_token
 from web import create_app
@@ -33,12 +34,14 @@ def files(folder: Path, *names: str) -> dict[str, str]:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with every handler, the engine's and the CRM's tables, and the CRM guard."""
+    """An engine with every handler, the engine's, the CRM's and the integrations' tables,
+    and the CRM guard."""
     registry = OperatorRegistry()
     handlers.register(registry)
     engine = Engine(Database(url), registry)
     engine.create_schema()
     crm.metadata.create_all(engine.db.engine)
+    integrations.metadata.create_all(engine.db.engine)
     crm.install_guard(engine.db.engine)
     return engine
 
