@@ -29,9 +29,6 @@ class WorkItem(Base):
     __table_args__ = (
         sa.Index("ix_work_item_assignee", "status", "assignee", "due_at"),
         sa.Index("ix_work_item_group", "status", "group_name", "due_at"),
-        # the inbox sorted by priority: most urgent first, then by due date
-        sa.Index("ix_work_item_assignee_priority", "status", "assignee", "priority", "due_at"),
-        sa.Index("ix_work_item_group_priority", "status", "group_name", "priority", "due_at"),
         sa.Index("ix_work_item_customer", "customer_id", "status"),
     )
 

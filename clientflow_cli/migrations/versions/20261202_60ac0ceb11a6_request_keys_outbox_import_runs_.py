@@ -1,4 +1,4 @@
-"""request keys, outbox, import runs, integrations journal, outbound calls, inbox indexes
+"""request keys, outbox, import runs, integrations journal, outbound calls, instance version index
 
 Revision ID: 60ac0ceb11a6
 Revises: 8dcb7b59132a
@@ -236,18 +236,6 @@ def upgrade() -> None:
         batch.drop_constraint(
             op.f("fk_process_instance_version_id_process_version"), type_="foreignkey"
         )
-    op.create_index(
-        "ix_work_item_assignee_priority",
-        "work_item",
-        ["status", "assignee", "priority", "due_at"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_work_item_group_priority",
-        "work_item",
-        ["status", "group_name", "priority", "due_at"],
-        unique=False,
-    )
     op.create_table(
         "integration_outbound_call",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -283,8 +271,6 @@ def downgrade() -> None:
     """Revert this revision."""
     op.drop_index("ix_integration_outbound_call_customer", table_name="integration_outbound_call")
     op.drop_table("integration_outbound_call")
-    op.drop_index("ix_work_item_group_priority", table_name="work_item")
-    op.drop_index("ix_work_item_assignee_priority", table_name="work_item")
     with op.batch_alter_table("process_instance") as batch:
         batch.create_foreign_key(
             op.f("fk_process_instance_version_id_process_version"),
