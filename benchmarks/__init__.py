@@ -10,6 +10,7 @@ use, so that ``import benchmarks`` stays cheap for the CLI and
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Protocol
 
 
@@ -19,47 +20,21 @@ class Suite(Protocol):
     def __call__(self, *, json_output: bool = False, quick: bool = False) -> dict[str, Any]: ...
 
 
-def _engine(*, json_output: bool = False, quick: bool = False) -> dict[str, Any]:
-    """The engine suite: raw SpiffWorkflow ceiling against our engine on SQLite and PostgreSQL."""
-    from .engine import run
+def _lazy(module: str) -> Suite:
+    """The ``run`` of ``benchmarks.<module>``, imported when first called."""
 
-    return run(json_output=json_output, quick=quick)
+    def run(*, json_output: bool = False, quick: bool = False) -> dict[str, Any]:
+        suite: Suite = importlib.import_module(f"{__name__}.{module}").run
+        return suite(json_output=json_output, quick=quick)
 
-
-def _imports(*, json_output: bool = False, quick: bool = False) -> dict[str, Any]:
-    """The import suite: a 10,000-row contacts CSV through the contact_import process."""
-    from .imports import run
-
-    return run(json_output=json_output, quick=quick)
+    return run
 
 
-def _hooks(*, json_output: bool = False, quick: bool = False) -> dict[str, Any]:
-    """The hooks suite: signed events journaled per second, with p50/p99 latency."""
-    from .hooks import run
-
-    return run(json_output=json_output, quick=quick)
-
-
-def _campaign(*, json_output: bool = False, quick: bool = False) -> dict[str, Any]:
-    """The campaign suite: a 10,000-member email campaign run to its results task."""
-    from .campaign import run
-
-    return run(json_output=json_output, quick=quick)
-
-
-def _inbox(*, json_output: bool = False, quick: bool = False) -> dict[str, Any]:
-    """The inbox suite: the inbox page over 100,000 open tasks, server-side ms."""
-    from .inbox import run
-
-    return run(json_output=json_output, quick=quick)
-
-
+# engine: raw SpiffWorkflow against our engine; imports: a 10,000-row CSV through
+# contact_import; hooks: signed events journaled per second; campaign: 10,000 members to
+# the results task; inbox: the inbox page over 100,000 open tasks
 SUITES: dict[str, Suite] = {
-    "engine": _engine,
-    "imports": _imports,
-    "hooks": _hooks,
-    "campaign": _campaign,
-    "inbox": _inbox,
+    name: _lazy(name) for name in ("engine", "imports", "hooks", "campaign", "inbox")
 }
 
 __all__ = ["SUITES", "Suite"]

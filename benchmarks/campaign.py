@@ -18,17 +18,14 @@ Run ``python -m benchmarks.campaign [--json] [--quick]`` or ``clientflow bench c
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing
 import os
 import resource
 import statistics
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +41,7 @@ from crm.models import Contact, ContactEmail, Customer, Lead, OutboxMessage
 from engine import Database, Engine, ManualClock, OperatorRegistry, add_user, using_clock
 from engine.models import Instance, WorkItem, WorkItemStatus
 
+from . import _standalone
 from ._targets import PG_ENV, code_revision, load_average, machine, server_version
 from .imports import postgresql_url
 
@@ -282,16 +280,5 @@ def _print(console: Console, figures: dict[str, Any]) -> None:
         console.print(f"note: {note}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--quick", action="store_true", help="2,000 members instead of 10,000")
-    args = parser.parse_args(argv)
-    figures = run(json_output=args.json, quick=args.quick)
-    if args.json:
-        print(json.dumps(figures, sort_keys=True, default=str))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(_standalone.main(run, __doc__, "2,000 members instead of 10,000"))

@@ -13,12 +13,10 @@ Run ``python -m benchmarks.engine [--json] [--quick]`` or ``clientflow bench eng
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +26,7 @@ from rich.console import Console
 
 from engine import Engine
 
-from . import _report
+from . import _report, _standalone
 from ._harness import Reporter, Series, count_sql, time_round, timed
 from ._targets import (
     AGAIN,
@@ -218,20 +216,5 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m benchmarks.engine [--json] [--quick]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.engine",
-        description="Raw SpiffWorkflow against the engine on SQLite and PostgreSQL.",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
-    parser.add_argument("--quick", action="store_true", help="~200 operations instead of 2,000")
-    args = parser.parse_args(argv)
-    figures = run(json_output=args.json, quick=args.quick)
-    if args.json:
-        print(json.dumps(figures))
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(_standalone.main(run, __doc__, "~200 operations instead of 2,000"))

@@ -16,11 +16,9 @@ Run ``python -m benchmarks.hooks [--json] [--quick]`` or ``clientflow bench hook
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +37,7 @@ from integrations import sign
 from web import create_app
 from web.hooks.service import SERVICE_KEY
 
+from . import _standalone
 from ._harness import Reporter, Series, time_round
 from ._targets import PG_ENV, code_revision, load_average, machine, postgresql_engine, sqlite_engine
 
@@ -185,15 +184,5 @@ def _print(figures: dict[str, Any], console: Console) -> None:
         console.print(f"  postgresql telephony, 4 threads: {value:.1f} events/s")
 
 
-def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(description="Hook ingestion benchmark")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
-    args = parser.parse_args(argv)
-    result = run(json_output=args.json, quick=args.quick)
-    if args.json:
-        print(json.dumps(result, sort_keys=True, default=str))
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    raise SystemExit(_standalone.main(run, __doc__, "smaller sizes, for a smoke run"))

@@ -13,14 +13,11 @@ Run ``python -m benchmarks.imports [--json] [--quick]`` or ``clientflow bench im
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import random
-import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +32,7 @@ import handlers
 from crm.models import Contact, ContactEmail, ContactPhone, Customer
 from engine import Database, Engine, OperatorRegistry
 
+from . import _standalone
 from ._targets import PG_ENV, code_revision, load_average, machine, schema_url, server_version
 
 PROCESS = Path(__file__).resolve().parents[1] / "processes" / "contact_import"
@@ -193,16 +191,5 @@ def _print(console: Console, figures: dict[str, Any]) -> None:
         console.print(f"note: {note}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--quick", action="store_true", help="2,000 rows instead of 10,000")
-    args = parser.parse_args(argv)
-    figures = run(json_output=args.json, quick=args.quick)
-    if args.json:
-        print(json.dumps(figures, sort_keys=True, default=str))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(_standalone.main(run, __doc__, "2,000 rows instead of 10,000"))

@@ -12,12 +12,9 @@ Run ``python -m benchmarks.inbox [--json] [--quick]`` or ``clientflow bench inbo
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -31,6 +28,7 @@ import sqlalchemy as sa
 from engine import Database, Engine
 from engine.models import WorkItem
 
+from . import _standalone
 from ._targets import PG_ENV, load_average, machine, schema_url
 
 TASKS = 100_000
@@ -140,16 +138,5 @@ def run(*, json_output: bool = False, quick: bool = False) -> dict[str, Any]:
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    figures = run(json_output=args.json, quick=args.quick)
-    if args.json:
-        print(json.dumps(figures, default=str))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(_standalone.main(run, __doc__, "smaller sizes, for a smoke run"))
