@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from engine import Database
+from engine.models import utcnow
 
 from .models import IntegrationAction
 
@@ -65,19 +66,19 @@ def _claim(db: Database, key: str, event_id: int, sender: str | None, starts: bo
     row = {"key": key, "event_id": event_id, "sender": sender, "starts": starts}
     try:
         with db.session() as session:
-            session.execute(sa.insert(IntegrationAction).values(**row, created_at=_now()))
+            session.execute(sa.insert(IntegrationAction).values(**row, created_at=utcnow()))
         return None
     except IntegrityError:
         pass
     with db.session() as session:
         claim = session.scalar(sa.select(IntegrationAction).where(IntegrationAction.key == key))
         if claim is None:  # released meanwhile: try once more
-            session.execute(sa.insert(IntegrationAction).values(**row, created_at=_now()))
+            session.execute(sa.insert(IntegrationAction).values(**row, created_at=utcnow()))
             return None
         if claim.outcome is not None:
             return f"done by event {claim.event_id}"
-        if claim.created_at < _now() - STALE_CLAIM:
-            claim.event_id, claim.created_at = event_id, _now()
+        if claim.created_at < utcnow() - STALE_CLAIM:
+            claim.event_id, claim.created_at = event_id, utcnow()
             return None
         return f"in progress for event {claim.event_id}"
 
@@ -89,7 +90,3 @@ def _release(db: Database, key: str) -> None:
                 IntegrationAction.key == key, IntegrationAction.outcome.is_(None)
             )
         )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import Database
+from engine.models import utcnow
 
 from .models import CallStatus, OutboundCall
 from .providers import CallProvider, CallRequest, PlacedCall, ProviderError
@@ -77,7 +77,7 @@ def place(db: Database, provider: CallProvider, order: CallOrder) -> Placed:
         _refused(db, row_id, f"{type(exc).__name__}: {exc}")
         raise ProviderError(f"the {provider.name} provider failed: {exc}") from exc
     try:
-        _update(db, row_id, status=CallStatus.PLACED, call_id=placed.call_id, placed_at=_now())
+        _update(db, row_id, status=CallStatus.PLACED, call_id=placed.call_id, placed_at=utcnow())
     except IntegrityError as exc:
         message = f"{provider.name} gave call id {placed.call_id}, which an earlier call has"
         _refused(db, row_id, message)
@@ -148,7 +148,7 @@ def _record_request(db: Database, provider: CallProvider, order: CallOrder, ref:
         employee=order.employee,
         task_id=order.task_id,
         status=CallStatus.REQUESTED,
-        requested_at=_now(),
+        requested_at=utcnow(),
     )
     with db.session() as session:
         session.add(row)
@@ -163,7 +163,3 @@ def _refused(db: Database, row_id: int, error: str) -> None:
 def _update(db: Database, row_id: int, **values: Any) -> None:
     with db.session() as session:
         session.execute(sa.update(OutboundCall).where(OutboundCall.id == row_id).values(**values))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -2,7 +2,9 @@
 
 from .audit import AuditEntry as AuditEntry
 from .base import Base as Base
+from .base import UtcDateTime as UtcDateTime
 from .base import metadata as metadata
+from .base import utcnow as utcnow
 from .calendar import CalendarRow as CalendarRow
 from .correlation import MessageSubscription as MessageSubscription
 from .definition import ProcessVersion as ProcessVersion
