@@ -85,12 +85,7 @@ def _fields(service: Integrations, event: IntegrationEvent) -> dict[str, Any]:
             party = lookups.party_by_phone(session, event.sender)
         case = lookups.open_case_of(session, party.customer_id) if party else None
     fields.update(
-        customer_id=party.customer_id if party else None,
-        contact_id=party.contact_id if party else None,
-        owner=party.owner if party else None,
-        case_id=case[0] if case else None,
-        case_number=case[1] if case else None,
-        placed_id=placed.id if placed is not None else None,
+        lookups.party_fields(party, case), placed_id=placed.id if placed is not None else None
     )
     return fields
 

@@ -33,15 +33,7 @@ def handle(service: Integrations, event: IntegrationEvent) -> list[dict[str, Any
         party = lookups.party_by_email(session, fields["from"])
         case, quote = thread_of(session, fields)
         lead_id = replied_lead(session, fields) if not (case or quote) else None
-    fields.update(
-        customer_id=party.customer_id if party else None,
-        contact_id=party.contact_id if party else None,
-        owner=party.owner if party else None,
-        case_id=case[0] if case else None,
-        case_number=case[1] if case else None,
-        quote_number=quote,
-        lead_id=lead_id,
-    )
+    fields.update(lookups.party_fields(party, case), quote_number=quote, lead_id=lead_id)
     key = f"email:{fields['message_id']}"
     fields["external_id"] = external_id(fields)
     db = service.engine.db

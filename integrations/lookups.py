@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -45,6 +46,17 @@ def _party(session: Session, contacts: list[crm.models.Contact]) -> Party | None
     contact = contacts[0]
     owner = session.scalar(sa.select(Customer.owner).where(Customer.id == contact.customer_id))
     return Party(contact.id, contact.customer_id, owner)
+
+
+def party_fields(party: Party | None, case: tuple[int, str] | None) -> dict[str, Any]:
+    """What every correlation adds to an event's fields: the party and its case, or None."""
+    return {
+        "customer_id": party.customer_id if party else None,
+        "contact_id": party.contact_id if party else None,
+        "owner": party.owner if party else None,
+        "case_id": case[0] if case else None,
+        "case_number": case[1] if case else None,
+    }
 
 
 def open_case_of(session: Session, customer_id: int) -> tuple[int, str] | None:
