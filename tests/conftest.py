@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher, profiles
 
+import crm
+import handlers
+import integrations
 from engine import Database, Engine, OperatorRegistry, _identity
 
 # argon2's production cost (64 MiB, 3 passes: ~0.1 s a hash) protects real passwords and
@@ -68,6 +72,26 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def make_engine(url: str, operators: OperatorRegistry | None = None) -> Engine:
     engine = Engine(Database(url), operators)
     engine.create_schema()
+    return engine
+
+
+def make_crm_engine(
+    url: str,
+    extra_operators: Mapping[str, Callable[..., Any]] | None = None,
+    *,
+    with_integrations: bool = False,
+) -> Engine:
+    """An engine over ``url`` as the app has it: every handler (and ``extra_operators``),
+    the engine's and the CRM's tables (and the integrations' when asked), the CRM guard."""
+    registry = OperatorRegistry()
+    handlers.register(registry)
+    for name, func in (extra_operators or {}).items():
+        registry.add(name, func)
+    engine = make_engine(url, registry)
+    crm.metadata.create_all(engine.db.engine)
+    if with_integrations:
+        integrations.metadata.create_all(engine.db.engine)
+    crm.install_guard(engine.db.engine)
     return engine
 
 

@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import crm
-import handlers
 from crm.models import Change
-from engine import Database, Engine, OperatorRegistry
+from engine import Engine
+from tests.conftest import make_crm_engine
 
 BPMN = Path(__file__).parent / "bpmn"
 USER = "olga"
@@ -40,12 +40,7 @@ class SeedStep:
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """An engine with every handler registered, and the engine and CRM tables."""
-    registry = OperatorRegistry()
-    handlers.register(registry)
-    eng = Engine(Database(db_url), registry)
-    eng.create_schema()
-    crm.metadata.create_all(eng.db.engine)
-    crm.install_guard(eng.db.engine)
+    eng = make_crm_engine(db_url)
     yield eng
     eng.db.dispose()
 

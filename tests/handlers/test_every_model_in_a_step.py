@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 import crm
-import handlers
 from crm.models import Change
-from engine import Database, Engine, OperatorRegistry, StepContext
+from engine import Engine, StepContext
+from tests.conftest import make_crm_engine
 from tests.crm.rows import build_row, change_something, crm_models
 
 MODELS = {model.__tablename__: model for model in crm_models() if model is not Change}
@@ -96,13 +96,7 @@ BPMN = f"""<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.fixture
 def touching_engine(db_url: str) -> Iterator[Engine]:
-    registry = OperatorRegistry()
-    handlers.register(registry)
-    registry.add("test.touch", touch)
-    engine = Engine(Database(db_url), registry)
-    engine.create_schema()
-    crm.metadata.create_all(engine.db.engine)
-    crm.install_guard(engine.db.engine)
+    engine = make_crm_engine(db_url, {"test.touch": touch})
     engine.deploy({"touch.bpmn": BPMN})
     yield engine
     engine.db.dispose()

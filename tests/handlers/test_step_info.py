@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 
-import crm
-import handlers
 from crm.models import Case, Change, Customer, Lead
-from engine import Database, Engine, OperatorRegistry, StepContext
+from engine import Engine, StepContext
+from tests.conftest import make_crm_engine
 
 from .conftest import BPMN, count, deploy, incident, run, written_by
 from .seeds import seed_contact, seed_customer
@@ -67,13 +66,7 @@ def _write_then_fail(ctx: StepContext, name: str, fail: bool) -> dict[str, int]:
 
 
 def test_a_failed_step_leaves_no_crm_row_and_a_retry_writes_it_once(db_url: str) -> None:
-    registry = OperatorRegistry()
-    handlers.register(registry)
-    registry.add("test.write_then_fail", _write_then_fail)
-    engine = Engine(Database(db_url), registry)
-    engine.create_schema()
-    crm.metadata.create_all(engine.db.engine)
-    crm.install_guard(engine.db.engine)
+    engine = make_crm_engine(db_url, {"test.write_then_fail": _write_then_fail})
     template = (BPMN / "send_mail.bpmn").read_text()
     bpmn = re.sub(
         r"<spiffworkflow:parameters>.*</spiffworkflow:parameters>",

@@ -16,12 +16,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-import crm
-import handlers
-import integrations
-from engine import Database, Engine, OperatorRegistry, add_group, add_user
+from engine import Engine, add_group, add_user
 from integrations import Integrations
 from integrations.models import IntegrationAction, IntegrationEvent
+from tests.conftest import make_crm_engine
 
 BPMN = Path(__file__).parent / "bpmn"
 SECRET = "test-hook-secret"
@@ -29,13 +27,7 @@ TWILIO_TOKEN = "test-twilio-token"
 
 
 def build_engine(url: str) -> Engine:
-    registry = OperatorRegistry()
-    handlers.register(registry)
-    engine = Engine(Database(url), registry)
-    engine.create_schema()
-    crm.metadata.create_all(engine.db.engine)
-    integrations.metadata.create_all(engine.db.engine)
-    crm.install_guard(engine.db.engine)
+    engine = make_crm_engine(url, with_integrations=True)
     add_group(engine, "sales")
     add_group(engine, "support")
     add_user(engine, "anna", groups=["sales"])

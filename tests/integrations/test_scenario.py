@@ -21,16 +21,15 @@ import pytest
 import sqlalchemy as sa
 
 import crm
-import handlers
-import integrations
 from clientflow_cli.commands.demo import load_organisation
 from clientflow_cli.demo_seed import service as service_seed
 from clientflow_cli.demo_seed.sales import set_up_team
 from crm.models import Case, CaseStatus, Direction, Lead
-from engine import Database, Engine, OperatorRegistry
+from engine import Engine
 from engine._deploy import read_bundle
 from integrations import Integrations
 from integrations import outbox as delivery
+from tests.conftest import make_crm_engine
 from tests.web.hooks.conftest import make_app, post_call
 
 from .conftest import claims, instances_of
@@ -53,13 +52,7 @@ MARIA = {
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """The demo organisation with the shipped processes (overrides the stand-ins' engine)."""
-    registry = OperatorRegistry()
-    handlers.register(registry)
-    eng = Engine(Database(db_url), registry)
-    eng.create_schema()
-    crm.metadata.create_all(eng.db.engine)
-    integrations.metadata.create_all(eng.db.engine)
-    crm.install_guard(eng.db.engine)
+    eng = make_crm_engine(db_url, with_integrations=True)
     load_organisation(eng)
     set_up_team(eng)  # anna's employee profile: sales, Moscow
     for name in ("lead_qualification", "complaint_resolution"):

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import crm
-import handlers
-from engine import Database, Engine, OperatorRegistry, add_user
+from engine import Engine, add_user
 from engine.models import AuditEntry
+from tests import conftest as shared
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 STAFF = {
@@ -44,12 +44,7 @@ class SeedStep:
 
 def make_crm_engine(url: str) -> Engine:
     """An engine with every handler, the engine and CRM tables, and the staff above."""
-    registry = OperatorRegistry()
-    handlers.register(registry)
-    engine = Engine(Database(url), registry)
-    engine.create_schema()
-    crm.metadata.create_all(engine.db.engine)
-    crm.install_guard(engine.db.engine)
+    engine = shared.make_crm_engine(url)
     for username, groups in STAFF.items():
         add_user(engine, username, groups=groups)
     return engine

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import crm
-import handlers
 from clientflow_cli.commands.demo import load_organisation
-from engine import Database, Engine, ManualClock, OperatorRegistry, using_clock
+from engine import Engine, ManualClock, using_clock
+from tests.conftest import make_crm_engine
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 MONDAY_9AM_MOSCOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -34,12 +33,7 @@ def clock() -> Iterator[ManualClock]:
 @pytest.fixture
 def crm_engine(db_url: str, clock: ManualClock) -> Iterator[Engine]:
     """An engine with handlers, CRM tables and the demo organisation (users, groups)."""
-    registry = OperatorRegistry()
-    handlers.register(registry)
-    engine = Engine(Database(db_url), registry)
-    engine.create_schema()
-    crm.metadata.create_all(engine.db.engine)
-    crm.install_guard(engine.db.engine)
+    engine = make_crm_engine(db_url)
     load_organisation(engine)
     yield engine
     engine.db.dispose()

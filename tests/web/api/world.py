@@ -16,12 +16,10 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
-import crm
 import engine._identity as identity
-import handlers
-import integrations
 from clientflow_cli.commands.demo import USERS, load_organisation
-from engine import Database, Engine, OperatorRegistry, issue_token
+from engine import Engine, issue_token
+from tests.conftest import make_crm_engine
 from web import create_app
 
 HERE = Path(__file__).parent / "bpmn"
@@ -36,14 +34,7 @@ def files(folder: Path, *names: str) -> dict[str, str]:
 def make_engine(url: str) -> Engine:
     """An engine with every handler, the engine's, the CRM's and the integrations' tables,
     and the CRM guard."""
-    registry = OperatorRegistry()
-    handlers.register(registry)
-    engine = Engine(Database(url), registry)
-    engine.create_schema()
-    crm.metadata.create_all(engine.db.engine)
-    integrations.metadata.create_all(engine.db.engine)
-    crm.install_guard(engine.db.engine)
-    return engine
+    return make_crm_engine(url, with_integrations=True)
 
 
 @contextmanager
