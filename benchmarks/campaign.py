@@ -38,7 +38,7 @@ from rich.console import Console
 import crm
 import handlers
 from crm.models import Contact, ContactEmail, Customer, Lead, OutboxMessage
-from engine import Database, Engine, ManualClock, OperatorRegistry, add_user, using_clock
+from engine import Engine, ManualClock, add_user, using_clock
 from engine.models import Instance, WorkItem, WorkItemStatus
 
 from . import _standalone
@@ -70,18 +70,9 @@ class SeedStep:
     user: str | None = "bench"
 
 
-def open_engine(url: str) -> Engine:
-    """An engine over ``url`` with every handler and the CRM guard, as in production."""
-    registry = OperatorRegistry()
-    handlers.register(registry)
-    engine = Engine(Database(url), registry)
-    crm.install_guard(engine.db.engine)
-    return engine
-
-
 def prepare(url: str, members: int) -> None:
     """Tables, the processes deployed, staff, and the segment's contacts (1% opted out)."""
-    engine = open_engine(url)
+    engine = handlers.build_engine(url)
     engine.create_schema()
     crm.metadata.create_all(engine.db.engine)
     for folder in PROCESSES:
@@ -214,7 +205,7 @@ def measure(label: str, url: str, members: int) -> dict[str, Any]:
 
 
 def _measure(label: str, url: str, members: int) -> dict[str, Any]:
-    engine = open_engine(url)
+    engine = handlers.build_engine(url)
     try:
         before = _rss_mb()
         figures = walk(engine, members)

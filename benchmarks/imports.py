@@ -30,7 +30,7 @@ from rich.console import Console
 import crm
 import handlers
 from crm.models import Contact, ContactEmail, ContactPhone, Customer
-from engine import Database, Engine, OperatorRegistry
+from engine import Engine
 
 from . import _standalone
 from ._targets import PG_ENV, code_revision, load_average, machine, schema_url, server_version
@@ -81,12 +81,9 @@ def write_file(path: Path, rows: int, seed: int = 7) -> list[tuple[str, str]]:
 
 def prepare(url: str, existing: list[tuple[str, str]]) -> Engine:
     """Engine and CRM tables, handlers registered, the import process deployed, CRM seeded."""
-    registry = OperatorRegistry()
-    handlers.register(registry)
-    engine = Engine(Database(url), registry)
+    engine = handlers.build_engine(url)
     engine.create_schema()
     crm.metadata.create_all(engine.db.engine)
-    crm.install_guard(engine.db.engine)
     engine.deploy({p.name: p.read_text(encoding="utf-8") for p in PROCESS.glob("*.bpmn")})
     with engine.db.session() as session:
         session.info[crm.STEP_KEY] = SeedStep()

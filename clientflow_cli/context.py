@@ -8,8 +8,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from engine import Engine
-
-from .runtime import build_engine
+from handlers import build_engine
 
 
 @contextmanager

@@ -1,8 +1,8 @@
 """Build the process-wide :class:`engine.Engine` from the environment.
 
-Operators come from :func:`handlers.load_operators` (the built-in ones plus the
-modules named in ``CLIENTFLOW_PLUGINS``), as in the web app. Registration is
-explicit, never an import side effect.
+The engine comes from :func:`handlers.build_engine`, as in the web app: the
+built-in operators plus the modules named in ``CLIENTFLOW_PLUGINS``. Registration
+is explicit, never an import side effect.
 
 ``celery_app`` (created on first access, so ``CLIENTFLOW_BROKER_URL`` is read
 then) is what ``celery -A clientflow_cli.runtime:celery_app`` and
@@ -19,23 +19,10 @@ from typing import Any
 import click
 from celery import Celery
 
-import crm
-import handlers
-from engine import Database, Engine
+from engine import Engine
 from engine._celery import make_celery
+from handlers import build_engine
 from integrations import Integrations, register_tasks
-
-
-def build_engine(url: str | None = None) -> Engine:
-    """A new engine over ``url`` or ``CLIENTFLOW_DATABASE_URL`` (SQLite by default).
-
-    Its operators come from :func:`handlers.load_operators`; its database engine
-    gets the CRM's connection-level write guard, so SQL that bypasses a step's
-    session cannot write the CRM store either.
-    """
-    engine = Engine(Database(url), handlers.load_operators())
-    crm.install_guard(engine.db.engine)
-    return engine
 
 
 @lru_cache(maxsize=1)

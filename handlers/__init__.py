@@ -11,7 +11,8 @@ import importlib
 import os
 from types import ModuleType
 
-from engine import OperatorRegistry
+import crm
+from engine import Database, Engine, OperatorRegistry
 
 from . import (
     campaigns,
@@ -66,9 +67,23 @@ def load_operators() -> OperatorRegistry:
     return registry
 
 
+def build_engine(url: str | None = None) -> Engine:
+    """An engine over ``url`` or ``CLIENTFLOW_DATABASE_URL`` (embedded SQLite by default).
+
+    The one way the web app, workers, CLI and benchmarks build theirs: the
+    operators of :func:`load_operators`, and the CRM's connection-level write
+    guard on its database engine, so SQL that bypasses a step's session cannot
+    write the CRM store either.
+    """
+    engine = Engine(Database(url), load_operators())
+    crm.install_guard(engine.db.engine)
+    return engine
+
+
 __all__ = [
     "ContactImportError",
     "ImportReport",
+    "build_engine",
     "import_contacts_file",
     "load_operators",
     "register",

@@ -11,10 +11,11 @@ from typing import Any
 
 from flask import Flask
 
+import handlers
 from engine import Engine
 
 from . import admin, api, auth, customers, health, inbox, operations, pages, processes, start, tasks
-from .context import ENGINE_KEY, engine_from_config
+from .context import ENGINE_KEY
 from .errors import register_error_handlers
 from .hooks import init_hooks
 from .i18n import init_i18n
@@ -26,7 +27,9 @@ def create_app(engine: Engine | None = None, config: Mapping[str, Any] | None = 
     app.config.from_prefixed_env("CLIENTFLOW")
     if config is not None:
         app.config.from_mapping(config)
-    app.extensions[ENGINE_KEY] = engine if engine is not None else engine_from_config(app.config)
+    if engine is None:
+        engine = handlers.build_engine(app.config.get("DATABASE_URL"))
+    app.extensions[ENGINE_KEY] = engine
     auth.init_auth(app)
     init_i18n(app)
     register_error_handlers(app)

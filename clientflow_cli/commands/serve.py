@@ -14,9 +14,9 @@ from typing import Protocol
 import click
 
 from engine import Engine
+from handlers import build_engine
 
 from ..errors import CliError
-from ..runtime import build_engine
 from ..schema import ensure_schema
 
 PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}

@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from clientflow_cli.main import cli
-from clientflow_cli.runtime import build_engine
 from engine import Engine
+from handlers import build_engine
 from web import create_app
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
