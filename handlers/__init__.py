@@ -15,6 +15,7 @@ import crm
 from engine import Database, Engine, OperatorRegistry
 
 from . import (
+    campaign_results,
     campaigns,
     cases,
     contacts,
@@ -33,7 +34,7 @@ from .imports import ImportReport as ImportReport
 from .imports import import_contacts_file as import_contacts_file
 
 MODULES: tuple[ModuleType, ...] = (contacts, leads, owners, deals, quotes, cases)
-MODULES += (interactions, campaigns, mail, imports)
+MODULES += (interactions, campaigns, campaign_results, mail, imports)
 MODULES += (employees,)
 MODULES += (customers,)
 
