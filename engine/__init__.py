@@ -20,6 +20,7 @@ from ._errors import NotAllowed as NotAllowed
 from ._errors import NotFound as NotFound
 from ._errors import OperatorError as OperatorError
 from ._errors import Problem as Problem
+from ._errors import RequestIdReused as RequestIdReused
 from ._errors import SandboxViolation as SandboxViolation
 from ._errors import ScriptError as ScriptError
 from ._identity import add_group as add_group
@@ -47,6 +48,7 @@ __all__ = [
     "OperatorError",
     "OperatorRegistry",
     "Problem",
+    "RequestIdReused",
     "SandboxViolation",
     "ScriptError",
     "StepContext",

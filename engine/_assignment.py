@@ -5,6 +5,11 @@ task data) names a user; ``assignment`` = ``round_robin`` or ``least_loaded``
 picks one of the group's members instead. An assignee who is out of office
 hands the task to their substitute. ``dueIn`` is counted on the group's
 business calendar; ``priority`` is a number or an expression (default 50).
+
+Expressions run over the task's data, so bad data can make them fail (a
+missing variable, a priority that is not a number): :func:`assign` raises a
+:class:`ScriptError` naming the property and its expression, which the step
+turns into an incident on the task (see ``_persist``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy.orm import Session
 from ._calendar import business_deadline
 from ._definitions import TaskMeta
 from ._directory import Directory
+from ._errors import ScriptError
 from .models import Group, WorkItem, WorkItemStatus
 
 DEFAULT_PRIORITY = 50
@@ -39,23 +45,31 @@ def assign(
     evaluate: Any,
     now: datetime,
 ) -> Assignment:
-    """Decide group, assignee, due date and priority for a task becoming ready."""
+    """Decide group, assignee, due date and priority for a task becoming ready.
+
+    The expressions run before anything is written (round robin's turn), so a
+    failing one leaves no trace to undo.
+    """
     group = meta.lane
-    assignee = _assignee(session, directory, meta, group, evaluate)
-    if assignee:
-        assignee = resolve_substitute(session, directory, assignee)
+    priority = _priority(meta, evaluate)
     due = None
     if meta.due_in:
         info = directory.group(session, group) if group else None
-        due = business_deadline(now, meta.due_in, info.calendar if info else None)
-    return Assignment(group, assignee, due, _priority(meta, evaluate))
+        try:
+            due = business_deadline(now, meta.due_in, info.calendar if info else None)
+        except ValueError as exc:
+            raise ScriptError(f"dueIn {meta.due_in!r} failed: {exc}") from exc
+    assignee = _assignee(session, directory, meta, group, evaluate)
+    if assignee:
+        assignee = resolve_substitute(session, directory, assignee)
+    return Assignment(group, assignee, due, priority)
 
 
 def _assignee(
     session: Session, directory: Directory, meta: TaskMeta, group: str | None, evaluate: Any
 ) -> str | None:
     if meta.assignee:
-        value = evaluate(meta.assignee)
+        value = _evaluate("assignee", meta.assignee, evaluate)
         return str(value) if value else None
     strategy = meta.properties.get("assignment")
     if strategy and group:
@@ -71,8 +85,32 @@ def _priority(meta: TaskMeta, evaluate: Any) -> int:
     if not meta.priority:
         return DEFAULT_PRIORITY
     raw = meta.priority
-    value = int(raw) if raw.strip().lstrip("-").isdigit() else evaluate(raw)
-    return max(0, min(100, int(value)))
+    if raw.strip().lstrip("-").isdigit():
+        return max(0, min(100, int(raw)))
+    value = _evaluate("priority", raw, evaluate)
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ScriptError(
+            f"priority expression {raw!r} gave {value!r:.100}, not a number from 0 to 100"
+        ) from None
+    return max(0, min(100, number))
+
+
+def _evaluate(prop: str, expression: str, evaluate: Any) -> Any:
+    """``evaluate(expression)``; a failure names the property and its expression."""
+    try:
+        return evaluate(expression)
+    except ScriptError as exc:  # a SandboxViolation stays one
+        raise type(exc)(
+            f"{prop} expression {expression!r} failed: {exc.message}",
+            line_number=exc.line_number,
+            error_line=exc.error_line,
+        ) from exc
+    except Exception as exc:  # the sandbox wraps errors; this is a last line of defence
+        raise ScriptError(
+            f"{prop} expression {expression!r} failed: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def round_robin(session: Session, group: str, members: tuple[str, ...]) -> str:

@@ -52,7 +52,8 @@ class ParsedVersion:
     subprocess_specs: Mapping[str, Any]
     user_tasks: Mapping[str, TaskMeta]
     start_messages: tuple[str, ...]
-    correlation_keys: Mapping[str, tuple[str, ...]]  # catch event name -> keys
+    # (process, catching element) -> keys; see _events.element_key
+    correlation_keys: Mapping[tuple[str, str], tuple[str, ...]]
     files: Mapping[str, str]
 
 
@@ -102,7 +103,7 @@ def _build_version(parser: SpiffBpmnParser, key: str, files: Mapping[str, str]) 
     subprocess_specs = parser.get_subprocess_specs(key)
     all_specs = [spec, *subprocess_specs.values()]
     user_tasks: dict[str, TaskMeta] = {}
-    correlation_keys: dict[str, tuple[str, ...]] = {}
+    correlation_keys: dict[tuple[str, str], tuple[str, ...]] = {}
     start_messages: list[str] = []
     for process_spec in all_specs:
         for task_spec in process_spec.task_specs.values():
@@ -111,7 +112,7 @@ def _build_version(parser: SpiffBpmnParser, key: str, files: Mapping[str, str]) 
             for element, event in _events.definitions(task_spec):  # gateways: each branch
                 if not isinstance(event, MessageEventDefinition):
                     continue
-                correlation_keys[event.name] = _correlation_keys(element)
+                correlation_keys[_events.element_key(element)] = _correlation_keys(element)
                 if isinstance(task_spec, StartEvent) and process_spec is spec:
                     start_messages.append(event.name)
     return ParsedVersion(

@@ -60,12 +60,16 @@ class Engine:
         user: str | None = None,
         request_id: str | None = None,
     ) -> dict[str, Any]:
-        """Start an instance; with ``request_id``, a repeat returns the first start's result."""
+        """Start an instance; with ``request_id``, a repeat returns the first start's result.
+
+        A request id sent again with other arguments raises ``RequestIdReused``.
+        """
 
         def call(request: _requests.Request | None) -> dict[str, Any]:
             return _settled(_instances.start(self.rt, key, data, user, request=request))
 
-        return _requests.once(self.rt, request_id, "start", call)
+        command = {"process": key, "data": data or {}, "user": user}
+        return _requests.once(self.rt, request_id, "start", call, command)
 
     def complete_task(
         self,
@@ -74,12 +78,16 @@ class Engine:
         user: str | None = None,
         request_id: str | None = None,
     ) -> dict[str, Any]:
-        """Complete a user task; with ``request_id``, a repeat returns the first result."""
+        """Complete a user task; with ``request_id``, a repeat returns the first result.
+
+        A request id sent again with other arguments raises ``RequestIdReused``.
+        """
 
         def call(request: _requests.Request | None) -> dict[str, Any]:
             return _settled(_instances.complete_task(self.rt, _uuid(task_id), data, user, request))
 
-        return _requests.once(self.rt, request_id, "complete", call)
+        command = {"task": str(task_id), "data": data, "user": user}
+        return _requests.once(self.rt, request_id, "complete", call, command)
 
     def send_message(
         self,
@@ -89,7 +97,10 @@ class Engine:
         user: str | None = None,
         request_id: str | None = None,
     ) -> dict[str, Any]:
-        """Deliver or start; with ``request_id``, a repeat returns the first outcome only."""
+        """Deliver or start; with ``request_id``, a repeat returns the first outcome only.
+
+        A request id sent again with other arguments raises ``RequestIdReused``.
+        """
 
         def call(request: _requests.Request | None) -> dict[str, Any]:
             outcome, step = _instances.deliver_message(
@@ -97,7 +108,13 @@ class Engine:
             )
             return {"outcome": outcome, "instance": _settled(step) if step else None}
 
-        return _requests.once(self.rt, request_id, "message", call)
+        command = {
+            "name": name,
+            "correlation": correlation or {},
+            "payload": payload or {},
+            "user": user,
+        }
+        return _requests.once(self.rt, request_id, "message", call, command)
 
     def forget_requests(self, keep: timedelta = _requests.KEEP) -> int:
         """Drop request ids (see ``start``) older than ``keep``; returns how many."""

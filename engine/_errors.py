@@ -60,6 +60,27 @@ class Conflict(EngineError):
     """The state changed under the caller: the task was completed or claimed by someone else."""
 
 
+class RequestIdReused(Conflict):
+    """A request id came back naming another request: another kind, or other data.
+
+    A retry repeats its request exactly; a request id sent with a different
+    command or payload is a caller's bug, never a retry, so it is refused
+    rather than answered with the first request's result. ``used_for`` is the
+    kind of request the id was first used for; ``same_kind`` says whether only
+    the data differed.
+    """
+
+    def __init__(self, key: str, used_for: str, operation: str) -> None:
+        self.key = key
+        self.used_for = used_for
+        self.same_kind = used_for == operation
+        what = f"a {used_for} with other data" if self.same_kind else f"a {used_for}"
+        super().__init__(
+            f"request id {key!r} was already used for {what}, not for this {operation};"
+            " send a new request id with each new request"
+        )
+
+
 class NotAllowed(EngineError):
     """The user may not do this (not their task, not in the group, not a manager)."""
 

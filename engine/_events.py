@@ -46,6 +46,15 @@ def pending(task: Any) -> Iterator[tuple[Any, Any]]:
             yield element, definition
 
 
+def element_key(element: Any) -> tuple[str, str]:
+    """What names a catching element in its version: its process and its id.
+
+    Correlation keys are a property of each catch, not of the message: two
+    catches of one message may correlate on different keys.
+    """
+    return (element._wf_spec.name, element.name)
+
+
 def is_message(definition: Any) -> bool:
     return isinstance(definition, MessageEventDefinition)
 

@@ -95,8 +95,16 @@ def _catch_start_message(step: Step, name: str, payload: Mapping[str, Any]) -> N
     catch_message(step, name, payload)
 
 
-def catch_message(step: Step, name: str, payload: Mapping[str, Any]) -> None:
+def catch_message(
+    step: Step, name: str, payload: Mapping[str, Any], correlation: str | None = None
+) -> None:
     """Deliver a message; its payload lands in the catching task's data.
+
+    With ``correlation`` (the message's correlation string), only the catches
+    whose own keys over their own data give that string take it: two catches
+    of one message in one instance (parallel branches, a boundary event and a
+    receive task) may wait on different keys, and each gets only its messages.
+    Without it (a start message) every catch of the message takes it.
 
     Spiff only keeps a payload when the event names a ``messageVariable``; we
     merge it into the data of the task that waits for it otherwise, so the
@@ -106,16 +114,32 @@ def catch_message(step: Step, name: str, payload: Mapping[str, Any]) -> None:
     """
     waits = [  # an event-based gateway's task waits for several messages (see _events)
         (task, events)
-        for task in step.workflow.get_tasks(state=TaskState.WAITING)
-        if (events := _events.messages(task, name))
+        for task in list(step.workflow.event_manager.tasks.values())  # as the snapshot sees them
+        if task.has_state(TaskState.WAITING)
+        and (events := _events.messages(task, name))
+        and (correlation is None or _answers(step, task, name, correlation))
     ]
     waiting = [task for task, _ in waits]
     catching = [t for t, evs in waits if all(getattr(e, "message_var", 1) is None for e in evs)]
-    step.workflow.catch(BpmnEvent(MessageEventDefinition(name), dict(payload)))
+    event = BpmnEvent(MessageEventDefinition(name), dict(payload))
+    for task in waiting:  # what EventManager.catch does, for these tasks only
+        if task.task_spec.catches(task, event):
+            task.task_spec.catch(task, event)
+            task.task_spec._update(task)
     for task in catching:
         if task.state in (TaskState.READY, TaskState.WAITING):
             task.data.update(payload)
     _boundary.rearm_fired(waiting)
+
+
+def _answers(step: Step, task: Any, name: str, correlation: str) -> bool:
+    """Whether a catch of ``name`` that ``task`` waits for correlates as ``correlation``."""
+    return any(
+        _events.is_message(event)
+        and event.name == name
+        and _snapshot.catch_correlation(step.version, element, task) == correlation
+        for element, event in _events.pending(task)
+    )
 
 
 def complete_task(
@@ -203,7 +227,7 @@ def deliver_message(
             _requests.attach(step, request, "delivered")
 
             def catch(step: Step) -> None:
-                catch_message(step, name, payload)
+                catch_message(step, name, payload, corr)
                 step.log("message", detail=name, after=data_diff({}, dict(payload))[1])
 
             return "delivered", run(rt, step, catch)
@@ -294,16 +318,22 @@ def resolve_incident(
     skip: bool = False,
     data: Mapping[str, Any] | None = None,
 ) -> Step:
-    """Retry the failed task (optionally with corrected data) or skip it."""
+    """Retry the failed task (optionally with corrected data) or skip it.
+
+    This resolves the newest open incident; while others stay open (one step
+    can fail on several tasks), the instance stays in ``incident``.
+    """
     with rt.db.session() as session:
         step = open_step(rt, session, instance_id, user)
         require_status(step, InstanceStatus.INCIDENT)
-        incident = session.scalar(
+        open_incidents = session.scalars(
             sa.select(Incident)
             .where(Incident.instance_id == instance_id, Incident.resolved_at.is_(None))
             .order_by(Incident.id.desc())
-            .limit(1)
-        )
+            .limit(2)
+        ).all()
+        incident = open_incidents[0] if open_incidents else None
+        still_open = len(open_incidents) > 1
 
         def do(step: Step) -> None:
             task = _failed_task(step, incident)
@@ -315,7 +345,7 @@ def resolve_incident(
                     task.task_spec._on_complete(task)
                 elif task.state == TaskState.ERROR:
                     task._set_state(TaskState.READY)
-            step.status = InstanceStatus.RUNNING
+            step.status = InstanceStatus.INCIDENT if still_open else InstanceStatus.RUNNING
             if incident is not None:
                 incident.resolved_at = step.now
                 incident.resolution = "skipped" if skip else "retried"

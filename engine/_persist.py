@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import _pruning, _snapshot, _state, _writes
+from . import _incidents, _pruning, _snapshot, _state, _writes
 from ._assignment import assign
 from ._db import USED_KEY
+from ._errors import ScriptError
 from ._writes import Guard, Writes
 from .models import (
     AuditEntry,
@@ -77,8 +78,7 @@ def collect(step: Step) -> Writes:
     if step.revision > 0:  # a new instance's tree is small; its first step after this prunes it
         _pruning.prune(step.workflow)
     _instance(step, writes)
-    if step.incident is not None:
-        writes.insert(_N, [_incident_row(step.incident)])
+    writes.insert(_N, [_incident_row(incident) for incident in step.incidents])
     writes.insert(_A, step.audit)
     if step.request_id is not None and step.request_result is not None:
         row = {
@@ -144,7 +144,7 @@ def _incident_row(incident: Incident) -> dict[str, Any]:
 def _work_items(step: Step, after: _snapshot.Snapshot, writes: Writes) -> None:
     wf = step.workflow
     new = [wf.get_task_from_id(tid) for tid in after.user_tasks - step.before.user_tasks]
-    writes.insert(_W, [_work_item_row(step, t) for t in new])
+    writes.insert(_W, [row for task in new if (row := _work_item_row(step, task)) is not None])
     for tid in step.before.user_tasks - after.user_tasks:
         task = wf.tasks.get(tid)
         values: dict[str, Any]
@@ -161,20 +161,40 @@ def _work_items(step: Step, after: _snapshot.Snapshot, writes: Writes) -> None:
         writes.update(_W, tid, values)
 
 
-def _work_item_row(step: Step, task: Any) -> dict[str, Any]:
+def _work_item_row(step: Step, task: Any) -> dict[str, Any] | None:
+    """The inbox row of a task that became ready; ``None`` if its assignment failed.
+
+    A failing ``assignee``, ``dueIn`` or ``priority`` puts the task in ERROR
+    (out of the inbox) with an incident, as a failing script does: a retry
+    makes it ready again and assigns it anew, a skip completes it.
+    """
     meta = step.version.user_tasks[task.task_spec.name]
+    title = _title(meta.title, task.data)
 
     def evaluate(expression: str) -> Any:
         return step.rt.script_engine.environment.evaluate(expression, task.data)
 
-    chosen = assign(step.session, step.rt.directory, meta, evaluate, step.now)
+    try:
+        chosen = assign(step.session, step.rt.directory, meta, evaluate, step.now)
+    except ScriptError as exc:
+        task._set_state(TaskState.ERROR)
+        message = f"user task '{title}' ({meta.name}): {exc.message}"
+        _incidents.record(
+            step,
+            task,
+            type(exc).__name__,
+            message,
+            line_number=exc.line_number,
+            error_line=exc.error_line,
+        )
+        return None
     customer = task.data.get("customer_id")
     return {
         "id": task.id,
         "instance_id": step.instance_id,
         "process_key": step.version.key,
         "task_name": meta.name,
-        "title": _title(meta.title, task.data),
+        "title": title,
         "group_name": chosen.group,
         "assignee": chosen.assignee,
         "customer_id": str(customer) if customer not in (None, "") else None,

@@ -14,7 +14,11 @@ quietly dies after ~333 turns). After every step we therefore:
 What Spiff still needs is kept: the root and its first child, tasks that own a
 subprocess, splits whose structured join is still waiting (boundary events,
 found with ``find_ancestor``), and the parents of unfinished joins (parallel and
-inclusive gateways check ``join_task.parent``). Children that are only
+inclusive gateways check ``join_task.parent``). While a join waits, its
+finished twins and their parents stay too: each branch that reaches a join
+adds a join task and cancels the waiting one, and the gateway counts the
+branches that arrived from those cancelled twins' parents (a third branch
+would otherwise wait for ever for the first). Children that are only
 predicted (MAYBE/LIKELY/FUTURE) keep their parent, since they inherit its data
 when they become ready.
 """
@@ -48,6 +52,7 @@ def _prune_one(wf: Any, protected: set[Any]) -> int:
     keep = {root.id, *(c.id for c in root.children), *protected}
     if wf.last_task is not None:
         keep.add(wf.last_task.id)
+    keep |= _arrivals_at_waiting_joins(wf)
     live_below = _live_counts(root)
     removed = _drop_dead_branches(wf, root, live_below, keep)
     keep |= _busy_splits(wf)
@@ -101,6 +106,26 @@ def _delete_subtree(wf: Any, task: Any) -> int:
         wf.tasks.pop(t.id, None)
         count += 1
     return count
+
+
+def _arrivals_at_waiting_joins(wf: Any) -> set[Any]:
+    """Ids of the finished twins of a waiting join, and of their parents.
+
+    They are dropped with the rest of their branch once the join has fired.
+    """
+    tasks = wf.tasks.values()
+    waiting = {  # WAITING, not merely predicted: a loop's next turn must not pin this one's
+        t.task_spec.name
+        for t in tasks
+        if isinstance(t.task_spec, Join) and t.state == TaskState.WAITING
+    }
+    ids = set()
+    for task in tasks:
+        if task.task_spec.name in waiting and task.has_state(_FINISHED):
+            ids.add(task.id)
+            if task.parent is not None:
+                ids.add(task.parent.id)
+    return ids
 
 
 def _busy_splits(wf: Any) -> set[Any]:

@@ -33,7 +33,7 @@ def step_summary(step: Step | None) -> dict[str, Any]:
         "version_id": step.version_id,
         "status": step.status,
         "revision": step.revision,
-        "incident": step.incident.message if step.incident is not None else None,
+        "incident": step.incidents[0].message if step.incidents else None,
         "data": _state.to_jsonable(_visible_data(wf)),
     }
 

@@ -6,10 +6,17 @@ what it returned in ``request_key`` in its own transaction; a repeat finds the
 row and returns that first result without doing anything. Two repeats racing
 each other: the second one's insert violates the key's uniqueness, its step
 rolls back whole, and it returns what the first one stored.
+
+A repeat must be the same request: the stored result carries a fingerprint of
+the command and its data (under ``FINGERPRINT``, dropped before the result is
+returned), and an id sent again with another kind of request or other data is
+refused with :class:`RequestIdReused`, not answered with someone else's result.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -19,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from . import _clock, _queries
-from ._errors import Conflict, FormInvalid
+from ._errors import Conflict, FormInvalid, RequestIdReused
 from .models import RequestKey
 
 if TYPE_CHECKING:
@@ -29,6 +36,8 @@ T = TypeVar("T")
 MAX_LENGTH = 200
 KEEP = timedelta(days=7)
 """How long a request id is remembered: far longer than any redelivery or client retry."""
+FINGERPRINT = "request_fingerprint"
+"""The key of the request's fingerprint in a stored result (rows older than it lack one)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class Request:
 
     key: str
     operation: str  # "start", "complete" or "message"
+    fingerprint: str = ""  # of the command and its data, see ``fingerprint``
     outcome_name: str | None = None  # a message's outcome: "delivered" or "started"
 
     def outcome(self, name: str) -> Request:
@@ -44,40 +54,57 @@ class Request:
 
 
 def once(
-    rt: Runtime, key: str | None, operation: str, call: Callable[[Request | None], T]
+    rt: Runtime,
+    key: str | None,
+    operation: str,
+    call: Callable[[Request | None], T],
+    command: Any = None,
 ) -> T | dict[str, Any]:
-    """Run ``call`` unless a request with ``key`` already ran; then return its result."""
+    """Run ``call`` unless a request with ``key`` already ran; then return its result.
+
+    ``command`` is what makes the request this request (its arguments): a
+    repeat with other arguments raises :class:`RequestIdReused`.
+    """
     if key is None:
         return call(None)
     if not isinstance(key, str) or not key.strip() or len(key) > MAX_LENGTH:
         raise FormInvalid({"request_id": [f"must be a non-empty string of at most {MAX_LENGTH}"]})
-    prior = first_result(rt, key, operation)
+    request = Request(key, operation, fingerprint(operation, command))
+    prior = first_result(rt, request)
     if prior is not None:
         return prior
     try:
-        return call(Request(key, operation))
+        return call(request)
     except (sa.exc.IntegrityError, Conflict):
         # a twin committed first: its key clashed with ours, or (a completion
         # that waited for the instance lock) it completed the task before us
-        prior = first_result(rt, key, operation)
+        prior = first_result(rt, request)
         if prior is None:
             raise
         return prior
 
 
-def first_result(rt: Runtime, key: str, operation: str) -> dict[str, Any] | None:
-    """What the request with ``key`` returned, or ``None`` if it never ran."""
+def fingerprint(operation: str, command: Any) -> str:
+    """A digest of the request's kind and arguments: equal for a faithful repeat."""
+    try:
+        text = json.dumps([operation, command], sort_keys=True, default=repr)
+    except TypeError:  # keys that do not sort (mixed types): their order, then
+        text = repr([operation, command])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def first_result(rt: Runtime, request: Request) -> dict[str, Any] | None:
+    """What the request with ``request.key`` returned, or ``None`` if it never ran."""
     with rt.db.session() as session:
         row = session.execute(
-            sa.select(RequestKey.operation, RequestKey.result).where(RequestKey.key == key)
+            sa.select(RequestKey.operation, RequestKey.result).where(RequestKey.key == request.key)
         ).first()
     if row is None:
         return None
-    if row.operation != operation:
-        raise Conflict(
-            f"request id {key!r} was already used for a {row.operation}, not a {operation}"
-        )
-    result: dict[str, Any] = row.result
+    result: dict[str, Any] = dict(row.result)
+    stored = result.pop(FINGERPRINT, None)
+    if row.operation != request.operation or stored not in (None, request.fingerprint):
+        raise RequestIdReused(request.key, row.operation, request.operation)
     return result
 
 
@@ -88,12 +115,15 @@ def attach(step: Step, request: Request | None, outcome: str | None = None) -> N
     step.request_id = request.key
     step.request_operation = request.operation
     name = outcome or request.outcome_name or ""
-    step.request_result = lambda done: _result(request.operation, name, done)
+    step.request_result = lambda done: _result(request, name, done)
 
 
-def _result(operation: str, outcome: str, step: Step) -> dict[str, Any]:
+def _result(request: Request, outcome: str, step: Step) -> dict[str, Any]:
     summary = _queries.step_summary(step)
-    return {"outcome": outcome, "instance": summary} if operation == "message" else summary
+    result = (
+        {"outcome": outcome, "instance": summary} if request.operation == "message" else summary
+    )
+    return {**result, FINGERPRINT: request.fingerprint}
 
 
 def record_unmatched(session: Session, request: Request | None) -> None:
@@ -105,7 +135,7 @@ def record_unmatched(session: Session, request: Request | None) -> None:
             key=request.key,
             operation=request.operation,
             instance_id=None,
-            result={"outcome": "unmatched", "instance": None},
+            result={"outcome": "unmatched", "instance": None, FINGERPRINT: request.fingerprint},
             created_at=_clock.now(),
         )
     )

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from sqlalchemy.orm import Session
 
-from . import _clock, _locking, _persist, _snapshot, _state
+from . import _clock, _incidents, _locking, _persist, _snapshot, _state
 from ._db import Database
 from ._definitions import DefinitionCache, ParsedVersion, parse_bundle
 from ._directory import Directory
@@ -88,7 +88,7 @@ class Step:
     audit: list[dict[str, Any]] = field(default_factory=list)
     acted_task: uuid.UUID | None = None
     context: StepContext | None = None
-    incident: Incident | None = None
+    incidents: list[Incident] = field(default_factory=list)  # see ``_incidents``
     request_id: str | None = None  # an idempotency key, stored with the step's writes
     request_operation: str = ""
     request_result: Callable[[Step], dict[str, Any]] | None = None
@@ -155,7 +155,11 @@ def require_status(step: Step, *allowed: str) -> None:
 
 
 def advance(step: Step) -> None:
-    """Run the engine until it waits; an error becomes an incident, not a rollback."""
+    """Run the engine until it waits; an error becomes an incident, not a rollback.
+
+    The status stays as the action left it: ``incident`` after a retry that
+    leaves other incidents open (see ``_instances.resolve_incident``).
+    """
     wf = step.workflow
     try:
         wf.refresh_timers()
@@ -166,26 +170,19 @@ def advance(step: Step) -> None:
     if wf.completed:
         step.status = InstanceStatus.COMPLETED
         step.log("completed", detail="the process reached its end")
-    elif step.status == InstanceStatus.INCIDENT:
-        step.status = InstanceStatus.RUNNING
 
 
 def _raise_incident(step: Step, exc: WorkflowException) -> None:
-    task = getattr(exc, "task", None)
     inner = getattr(exc, "engine_error", None)
     message = inner.message if isinstance(inner, EngineError) else str(exc).split("\n")[0]
-    step.status = InstanceStatus.INCIDENT
-    step.incident = Incident(
-        instance_id=step.instance_id,
-        task_id=task.id if task is not None else None,
-        task_name=task.task_spec.name if task is not None else None,
-        error_type=type(inner or exc).__name__,
-        message=message,
-        line_number=getattr(exc, "line_number", None) or None,
-        error_line=getattr(exc, "error_line", None) or None,
-        created_at=step.now,
+    _incidents.record(
+        step,
+        getattr(exc, "task", None),
+        type(inner or exc).__name__,
+        message,
+        line_number=getattr(exc, "line_number", None),
+        error_line=getattr(exc, "error_line", None),
     )
-    step.log("incident", task=task, detail=message)
 
 
 def run(rt: Runtime, step: Step, action: Action) -> Step:

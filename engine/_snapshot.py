@@ -45,8 +45,7 @@ def take(workflow: BpmnWorkflow, version: ParsedVersion) -> Snapshot:
                 if due is not None:
                     timers[task.id] = (element.name, due)
             elif _events.is_message(event):
-                keys = version.correlation_keys.get(event.name, ())
-                waits.add((event.name, correlation_string(keys, task.data)))
+                waits.add((event.name, catch_correlation(version, element, task)))
     return Snapshot(user_tasks, timers, frozenset(waits))
 
 
@@ -77,6 +76,12 @@ def timer_due(task: Any, event: Any) -> datetime | None:
         except ValueError:
             return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def catch_correlation(version: ParsedVersion, element: Any, task: Any) -> str:
+    """The correlation string a waiting catch answers to: its own keys over its own data."""
+    keys = version.correlation_keys.get(_events.element_key(element), ())
+    return correlation_string(keys, task.data)
 
 
 def correlation_string(keys: tuple[str, ...], data: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from celery import Celery
 
 import engine._instances as instances
-from engine import Conflict, Engine, FormInvalid, ManualClock, using_clock
+from engine import Conflict, Engine, FormInvalid, ManualClock, RequestIdReused, using_clock
 from engine._celery import make_celery
 from engine.models import AuditEntry, Instance, RequestKey
 
@@ -32,7 +32,7 @@ def _audit(engine: Engine, action: str) -> int:
 def test_a_repeated_start_returns_the_first_result_and_starts_nothing(engine: Engine) -> None:
     engine.deploy(bundle("loop.bpmn"))
     first = engine.start("loop_test", {"n": 1}, request_id="req-1")
-    again = engine.start("loop_test", {"n": 2}, request_id="req-1")
+    again = engine.start("loop_test", {"n": 1}, request_id="req-1")
     assert again == first
     assert _count(engine, Instance) == 1
     assert _audit(engine, "started") == 1
@@ -80,10 +80,53 @@ def test_a_repeated_start_message_starts_once_and_unmatched_is_remembered(engine
 def test_a_request_id_names_one_kind_of_request(engine: Engine) -> None:
     engine.deploy(bundle("loop.bpmn"))
     engine.start("loop_test", request_id="same")
-    with pytest.raises(Conflict, match="already used for a start"):
+    with pytest.raises(RequestIdReused, match="already used for a start, not for this message"):
         engine.send_message("anything", {}, {}, request_id="same")
     with pytest.raises(FormInvalid, match="request_id"):
         engine.start("loop_test", request_id="x" * 201)
+
+
+@pytest.mark.parametrize(
+    ("data", "user"),
+    [
+        ({"n": 2, "tag": "x"}, None),
+        ({"n": 1, "tag": "x", "extra": True}, None),
+        ({"n": 1, "tag": "x"}, "anna"),
+    ],
+    ids=["other-value", "more-data", "other-user"],
+)
+def test_a_request_id_reused_with_other_arguments_is_refused_and_does_nothing(
+    engine: Engine, data: dict[str, Any], user: str | None
+) -> None:
+    engine.deploy(bundle("loop.bpmn"))
+    first = engine.start("loop_test", {"n": 1, "tag": "x"}, request_id="r")
+    with pytest.raises(RequestIdReused, match="already used for a start with other data") as info:
+        engine.start("loop_test", data, user=user, request_id="r")
+    assert isinstance(info.value, Conflict)  # old callers catching Conflict still do
+    assert (info.value.key, info.value.used_for, info.value.same_kind) == ("r", "start", True)
+    assert _count(engine, Instance) == 1
+    # a faithful repeat (the same data, in another order) still gets the first result
+    assert engine.start("loop_test", {"tag": "x", "n": 1}, request_id="r") == first
+
+
+def test_a_message_id_reused_with_another_payload_is_refused(engine: Engine) -> None:
+    engine.deploy(bundle("reply_loop.bpmn"))
+    engine.start("reply_loop_test")
+    corr = {"case_number": "CASE-7"}
+    first = engine.send_message("customer_note", corr, {"text": "hello"}, request_id="m-1")
+    assert first["outcome"] == "delivered"
+    with pytest.raises(RequestIdReused, match="a message with other data"):
+        engine.send_message("customer_note", corr, {"text": "bye"}, request_id="m-1")
+    with pytest.raises(RequestIdReused):
+        engine.send_message(
+            "customer_note", {"case_number": "CASE-8"}, {"text": "hello"}, request_id="m-1"
+        )
+    assert _audit(engine, "message") == 1
+    unmatched = engine.send_message("nobody_waits", {}, {"a": 1}, request_id="u-1")
+    assert unmatched["outcome"] == "unmatched"
+    with pytest.raises(RequestIdReused):  # the unmatched outcome remembers its data too
+        engine.send_message("nobody_waits", {}, {"a": 2}, request_id="u-1")
+    assert engine.send_message("nobody_waits", {}, {"a": 1}, request_id="u-1") == unmatched
 
 
 def test_twins_racing_start_one_instance(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,13 +210,16 @@ def _enter_task(engine: Engine) -> str:
 def test_a_repeated_completion_returns_the_first_result(engine: Engine) -> None:
     task_id = _enter_task(engine)
     first = engine.complete_task(task_id, {"amount": 5000}, request_id="c-1")
-    again = engine.complete_task(task_id, {"amount": 1}, request_id="c-1")  # a client retry
+    again = engine.complete_task(task_id, {"amount": 5000}, request_id="c-1")  # a client retry
     assert again == first
     assert first["data"]["total"] == 10000
     assert _audit(engine, "task_completed") == 1
-    with pytest.raises(Conflict, match="already"):
+    with pytest.raises(Conflict, match="already done") as plain:
         engine.complete_task(task_id, {"amount": 5000})  # without an id it is a conflict
-    with pytest.raises(Conflict, match="complete"):
+    assert not isinstance(plain.value, RequestIdReused)
+    with pytest.raises(RequestIdReused, match="a complete with other data"):
+        engine.complete_task(task_id, {"amount": 1}, request_id="c-1")
+    with pytest.raises(RequestIdReused, match="already used for a complete, not for this start"):
         engine.start("simple", request_id="c-1")  # the id names a completion
 
 

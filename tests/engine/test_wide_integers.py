@@ -45,7 +45,7 @@ def test_wide_integers_survive_start_complete_and_reload(engine: Engine) -> None
         _assert_exact(start_entry["after"], WIDE)
         [completed] = [h for h in detail["history"] if h["action"] == "task_completed"]
         _assert_exact(completed["after"], {"amount": 2**70})
-        again = reloaded.start("simple", {"other": 1}, request_id="wide-1")  # the stored result
+        again = reloaded.start("simple", WIDE, request_id="wide-1")  # the stored result
         assert again["id"] == started["id"]
         _assert_exact(again["data"], WIDE)
         [approve] = reloaded.tasks(None, scope="all", status="open")

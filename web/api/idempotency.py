@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine import Conflict
+from engine import RequestIdReused
 
 from ._base import fail, user
 
@@ -30,7 +30,8 @@ DESCRIPTION = (
     f"Makes a retry safe: a repeat with the same key within 7 days returns the first"
     f" response (status and body) and does nothing. 1 to {MAX_LENGTH} printable ASCII"
     " characters (400 otherwise); scoped to the caller, so other users' keys never"
-    " collide with yours. Reusing a key for a different kind of request is a 409."
+    " collide with yours. Reusing a key for a different request (another kind, or the same"
+    " kind with another body) is a 409."
 )
 
 
@@ -73,17 +74,14 @@ def request_id(username: str, key: str | None) -> str | None:
 
 
 def once(header: Mapping[str, Any], run: Callable[[str | None], T]) -> T:
-    """``run`` with the caller's request id; 409 if the key named another kind of request."""
+    """``run`` with the caller's request id; 409 if the key named a different request."""
     key = header.get("key")
-    scoped = request_id(user().username, key)
     try:
-        return run(scoped)
-    except Conflict as exc:
-        if scoped is None or repr(scoped) not in exc.message:
-            raise  # not about the key: e.g. the task was completed without one
+        return run(request_id(user().username, key))
+    except RequestIdReused as exc:
+        reason = "a request with another body" if exc.same_kind else "a different kind of request"
         fail(
             409,
-            f"{HEADER} {key!r} was already used for a different kind of request;"
-            " send a new key with each new request",
-            {"headers": {HEADER: ["already used for a different kind of request"]}},
+            f"{HEADER} {key!r} was already used for {reason}; send a new key with each new request",
+            {"headers": {HEADER: [f"already used for {reason}"]}},
         )

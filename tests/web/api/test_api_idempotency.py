@@ -1,5 +1,6 @@
 """The ``Idempotency-Key`` header: a retried start, completion or message acts once and answers
-what the first answered; keys are per user; a malformed key is a 400, a reused one a 409."""
+what the first answered; keys are per user; a malformed key is a 400, a key reused for another
+kind of request or another body a 409."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def test_a_repeated_start_starts_one_instance_and_answers_the_same(
 ) -> None:
     before = instances(world, "simple")
     first = start(client, world, "anna", "start-1", "Orion")
-    again = start(client, world, "anna", "start-1", "Sirius")  # a retry; its body is ignored
+    again = start(client, world, "anna", "start-1", "Orion")  # a retry
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.data == first.data
     assert first.json["data"]["company"] == "Orion"
@@ -121,7 +122,7 @@ def test_two_users_with_the_same_key_do_not_collide(client: FlaskClient, world: 
     assert (olga.status_code, boris.status_code) == (201, 201)
     assert len({olga.json["id"], boris.json["id"], world.enter_instance}) == 3
     assert (olga.json["data"]["company"], boris.json["data"]["company"]) == ("Vega", "Lyra")
-    assert start(client, world, "olga", "shared", "Other").data == olga.data
+    assert start(client, world, "olga", "shared", "Vega").data == olga.data
 
 
 @pytest.mark.parametrize(
@@ -148,7 +149,7 @@ def test_a_malformed_key_is_400_naming_the_header(
 def test_the_longest_key_is_accepted_and_acts_once(client: FlaskClient, world: World) -> None:
     key = "~" * 200  # with the user's name it exceeds the engine's 200, so it is hashed
     first = start(client, world, "olga", key, "Orion")
-    again = start(client, world, "olga", key, "Sirius")
+    again = start(client, world, "olga", key, "Orion")
     assert first.status_code == 201 and again.data == first.data
 
 
@@ -172,6 +173,37 @@ def test_a_key_reused_for_another_kind_of_request_is_409(client: FlaskClient, wo
     message = client.post("/api/messages/new_request", json=body, headers=keyed(world, "olga", "m"))
     assert message.status_code == 200
     assert start(client, world, "olga", "m", "Orion").status_code == 409  # a message, not a start
+
+
+def test_a_key_reused_with_another_body_is_409_and_does_nothing(
+    client: FlaskClient, world: World
+) -> None:
+    before = instances(world, "simple")
+    first = start(client, world, "anna", "body-1", "Orion")
+    other = start(client, world, "anna", "body-1", "Sirius")  # not a retry: another request
+    assert (first.status_code, other.status_code) == (201, 409)
+    assert other.json["error"] == "conflict"
+    assert other.json["message"] == (
+        "Idempotency-Key 'body-1' was already used for a request with another body;"
+        " send a new key with each new request"
+    )
+    assert other.json["errors"] == {
+        "headers": {"Idempotency-Key": ["already used for a request with another body"]}
+    }
+    assert instances(world, "simple") == before + 1
+    assert start(client, world, "anna", "body-1", "Orion").data == first.data  # a true retry
+
+
+def test_a_conflict_that_is_not_about_the_key_keeps_its_own_message(
+    client: FlaskClient, world: World
+) -> None:
+    url = f"/api/tasks/{world.enter_task}/complete"
+    body = {"data": {"amount": 1}}
+    assert client.post(url, json=body, headers=keyed(world, "anna", "k-a")).status_code == 200
+    again = client.post(url, json=body, headers=keyed(world, "anna", "k-b"))  # a new key
+    assert again.status_code == 409
+    assert again.json["message"].startswith("task ")  # the task was done, not a key reused
+    assert "errors" not in again.json
 
 
 def test_request_ids_are_per_user_unambiguous_and_fit_the_engine() -> None:

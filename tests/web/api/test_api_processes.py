@@ -123,15 +123,6 @@ def test_start_data_must_be_an_object(client: FlaskClient, world: World) -> None
     assert "data" in response.json["errors"]["json"]
 
 
-def test_start_data_a_script_cannot_use_is_422_saying_why(
-    client: FlaskClient, world: World
-) -> None:
-    response = client.post("/api/processes/simple/instances", json={}, headers=world.auth("anna"))
-    assert response.status_code == 422
-    assert response.json["error"] == "script_error"
-    assert "owner" in response.json["message"]
-
-
 def test_numbers_the_store_cannot_keep_are_422(client: FlaskClient, world: World) -> None:
     """Found by schemathesis: a 65-bit integer in start data used to be a 500."""
     response = client.post(
