@@ -34,6 +34,7 @@ from ._targets import PG_ENV, load_average, machine, schema_url
 TASKS = 100_000
 PAGES = {
     "mine_by_due": "/inbox",
+    "mine_by_priority": "/inbox?sort=priority",
     "queue_by_due": "/inbox?scope=queue",
     "queue_by_priority": "/inbox?scope=queue&sort=priority",
     "overdue": "/inbox?scope=overdue",

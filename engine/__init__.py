@@ -30,6 +30,10 @@ from ._identity import issue_token as issue_token
 from ._identity import set_calendar as set_calendar
 from ._identity import set_out_of_office as set_out_of_office
 from ._identity import user_for_token as user_for_token
+from ._membership import LastAdmin as LastAdmin
+from ._membership import NotAMember as NotAMember
+from ._membership import check_membership_removal as check_membership_removal
+from ._membership import remove_membership as remove_membership
 from ._operators import OperatorRegistry as OperatorRegistry
 from ._operators import StepContext as StepContext
 
@@ -42,7 +46,9 @@ __all__ = [
     "EngineError",
     "FormInvalid",
     "InstanceNotActive",
+    "LastAdmin",
     "ManualClock",
+    "NotAMember",
     "NotAllowed",
     "NotFound",
     "OperatorError",
@@ -55,8 +61,10 @@ __all__ = [
     "add_group",
     "add_user",
     "business_deadline",
+    "check_membership_removal",
     "check_password",
     "issue_token",
+    "remove_membership",
     "set_calendar",
     "set_out_of_office",
     "user_for_token",

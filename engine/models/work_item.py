@@ -47,3 +47,18 @@ class WorkItem(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_by: Mapped[str | None] = mapped_column(sa.String(100))
+
+
+# The queue sorted by priority (most urgent first, then soonest due, undated last):
+# ``priority DESC`` because the sort is mixed-direction, and ``due_at IS NULL`` because
+# SQLite cannot declare NULLS LAST on an index column; the inbox orders by exactly
+# these columns, so both databases read one page off the index without sorting.
+sa.Index(
+    "ix_work_item_group_priority",
+    WorkItem.status,
+    WorkItem.group_name,
+    WorkItem.priority.desc(),
+    WorkItem.due_at.is_(None),
+    WorkItem.due_at,
+    WorkItem.id,
+)

@@ -70,6 +70,8 @@ MISSING: dict[str, Any] = {
     "action": "explode",
     "filename": "no-such-file.css",
     "name": "no_such_name",
+    "group": "no_such_group",
+    "username": "nobody",
 }
 # JSON bodies that get API calls past argument parsing to the permission check
 BODIES: dict[str, dict[str, Any]] = {
@@ -183,6 +185,8 @@ def path_values(world: World) -> dict[str, Any]:
         "version_id": simple["id"],
         "action": "suspend",
         "filename": static[0],
+        "group": "sales",  # a real membership: anna in sales
+        "username": "anna",
     }
 
 

@@ -1,26 +1,37 @@
 """Read-only listings of users, groups and calendars for the admin pages.
 
 Writes go through the engine's identity functions (``add_user``,
-``add_group``, ``set_calendar``); this module only reads their tables.
+``add_group``, ``set_calendar``) and :mod:`.membership`; this module only
+reads their tables.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from engine import Engine
 from engine.models import CalendarRow, Group, Membership, User
 
 
+def members(session: Session, *, by: Literal["user", "group"]) -> dict[str, list[str]]:
+    """``group_member`` as a map, ``by="user"`` (user -> groups) or ``by="group"``
+    (group -> users); the names in each list sorted."""
+    key, value = {
+        "user": (Membership.username, Membership.group_name),
+        "group": (Membership.group_name, Membership.username),
+    }[by]
+    found: dict[str, list[str]] = {}
+    for name, other in session.execute(sa.select(key, value).order_by(key, value)):
+        found.setdefault(name, []).append(other)
+    return found
+
+
 def users(engine: Engine) -> list[dict[str, Any]]:
     with engine.session() as session:
-        members: dict[str, list[str]] = {}
-        for group, username in session.execute(
-            sa.select(Membership.group_name, Membership.username).order_by(Membership.group_name)
-        ):
-            members.setdefault(username, []).append(group)
+        groups_of = members(session, by="user")
         return [
             {
                 "username": u.username,
@@ -31,7 +42,7 @@ def users(engine: Engine) -> list[dict[str, Any]]:
                 "manager": u.manager,
                 "out_of_office": u.out_of_office,
                 "substitute": u.substitute,
-                "groups": members.get(u.username, []),
+                "groups": groups_of.get(u.username, []),
             }
             for u in session.scalars(sa.select(User).order_by(User.username))
         ]
@@ -39,18 +50,14 @@ def users(engine: Engine) -> list[dict[str, Any]]:
 
 def groups(engine: Engine) -> list[dict[str, Any]]:
     with engine.session() as session:
-        members: dict[str, list[str]] = {}
-        for group, username in session.execute(
-            sa.select(Membership.group_name, Membership.username).order_by(Membership.username)
-        ):
-            members.setdefault(group, []).append(username)
+        members_of = members(session, by="group")
         return [
             {
                 "name": g.name,
                 "title": g.title,
                 "calendar": g.calendar,
                 "manager": g.manager,
-                "members": members.get(g.name, []),
+                "members": members_of.get(g.name, []),
             }
             for g in session.scalars(sa.select(Group).order_by(Group.name))
         ]

@@ -7,7 +7,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 NAME = Regexp(r"^[a-z0-9][a-z0-9_.-]{1,99}$", message=_l("lower-case letters, digits, _ . -"))
@@ -36,6 +43,12 @@ class GroupForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
     calendar = SelectField(_l("Business calendar"), choices=[], default="")
     manager = SelectField(_l("Manager"), choices=[], default="")
+
+
+class RemoveMemberForm(FlaskForm):
+    """The confirmation of a membership removal: its CSRF token and the page to return to."""
+
+    back = HiddenField(default="groups")
 
 
 class CalendarForm(FlaskForm):

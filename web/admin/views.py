@@ -3,23 +3,33 @@
 Each page lists what exists and holds one form that creates or updates an
 entry through the engine's identity functions; ``?edit=name`` fills the form
 with an existing entry. A rejected form answers 400 with the errors beside
-the fields.
+the fields. Memberships are removed from their own page, which asks to confirm
+(a CSRF-protected POST) and never takes the last admin out of ``admins``.
 """
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from engine import add_group, add_user, set_calendar
+from engine import (
+    LastAdmin,
+    NotAMember,
+    add_group,
+    add_user,
+    check_membership_removal,
+    remove_membership,
+    set_calendar,
+)
+from engine._tasks import ADMIN_GROUP
 
-from ..auth import roles_required
+from ..auth import roles_required, signed_in_user
 from ..context import current_engine
 from . import directory
-from .forms import CALENDAR_EXAMPLE, CalendarForm, GroupForm, UserForm
+from .forms import CALENDAR_EXAMPLE, CalendarForm, GroupForm, RemoveMemberForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -101,6 +111,59 @@ def groups() -> Page:
     )
     flash(_("Group %(name)s saved.", name=form.name.data), "info")
     return redirect(url_for("admin.groups"))
+
+
+@bp.route("/groups/<group>/members/<username>/remove", methods=["GET", "POST"])
+@roles_required("admin")
+def remove_member(group: str, username: str) -> Page:
+    """GET asks to confirm (or says why it cannot be done); POST removes, with a flash."""
+    engine = current_engine()
+    form = RemoveMemberForm(back=request.args.get("back", "groups"))
+    back = url_for("admin.users" if form.back.data == "users" else "admin.groups")
+    if form.validate_on_submit():
+        return _remove(group, username, back)
+    try:
+        check_membership_removal(engine, group, username)
+        refusal = None
+    except NotAMember:
+        abort(404, description=_not_a_member(group, username))
+    except LastAdmin:
+        refusal = _last_admin(username)
+    page = render_template(
+        "admin/remove_member.html",
+        form=form,
+        group=group,
+        username=username,
+        back=back,
+        refusal=refusal,
+    )
+    return page, 400 if request.method == "POST" else 200  # a POST here failed its CSRF check
+
+
+def _remove(group: str, username: str, back: str) -> Response:
+    try:
+        remove_membership(current_engine(), group, username)
+    except NotAMember:
+        abort(404, description=_not_a_member(group, username))
+    except LastAdmin:
+        flash(_last_admin(username), "error")
+        return redirect(back)
+    flash(_("%(user)s removed from %(group)s.", user=username, group=group), "info")
+    if group == ADMIN_GROUP and username == signed_in_user().username:
+        return redirect(url_for("pages.index"))  # no longer an admin: the admin pages say 403
+    return redirect(back)
+
+
+def _not_a_member(group: str, username: str) -> str:
+    return _("%(user)s is not a member of %(group)s.", user=username, group=group)
+
+
+def _last_admin(username: str) -> str:
+    return _(
+        "%(user)s is the last active admin: make someone else an admin first, "
+        "so that somebody can still manage users.",
+        user=username,
+    )
 
 
 @bp.route("/calendars", methods=["GET", "POST"])

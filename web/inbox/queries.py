@@ -89,18 +89,22 @@ def scope_filter(viewer: Viewer, scope: str, now: datetime) -> ColumnElement[boo
 
 def list_page(session: Session, viewer: Viewer, filters: Filters, now: datetime) -> Page:
     """One page of the inbox in the chosen scope, filters and order."""
+    rows = list(session.scalars(page_query(viewer, filters, now)))
+    page = Page(items=rows[: filters.limit])
+    if len(rows) > filters.limit:
+        page.next_cursor = encode_cursor(filters.sort, page.items[-1])
+    return page
+
+
+def page_query(viewer: Viewer, filters: Filters, now: datetime) -> sa.Select[WorkItem]:
+    """The statement behind :func:`list_page`: one row more than a page, to see if more follow."""
     query = sa.select(WorkItem).where(
         WorkItem.status == WorkItemStatus.OPEN, scope_filter(viewer, filters.scope, now)
     )
     query = _narrowed(query, filters)
     if filters.cursor:
         query = query.where(_after(filters.sort, decode_cursor(filters.cursor)))
-    query = query.order_by(*_order(filters.sort)).limit(filters.limit + 1)
-    rows = list(session.scalars(query))
-    page = Page(items=rows[: filters.limit])
-    if len(rows) > filters.limit:
-        page.next_cursor = encode_cursor(filters.sort, page.items[-1])
-    return page
+    return query.order_by(*_order(filters.sort)).limit(filters.limit + 1)
 
 
 def _narrowed(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
@@ -115,10 +119,21 @@ def _narrowed(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
 
 
 def _order(sort: str) -> Sequence[Any]:
-    # NULLS LAST written out (not ``due_at IS NULL`` first), so the (status, assignee|group,
-    # due_at) indexes give the order and a LIMIT stops early instead of sorting every row
-    due = (WorkItem.due_at.asc().nulls_last(), WorkItem.id)
-    return (WorkItem.priority.desc(), *due) if sort == "priority" else due
+    """The indexes' own order, so a LIMIT stops after one page instead of sorting every row.
+
+    By due date: NULLS LAST written out, which the (status, assignee|group, due_at)
+    indexes serve (on SQLite only right after the equality columns). By priority:
+    exactly ``ix_work_item_group_priority``'s columns; there ``due_at`` is not next to
+    the equality columns, so undated-last is the indexed ``due_at IS NULL``.
+    """
+    if sort == "priority":
+        return (
+            WorkItem.priority.desc(),
+            WorkItem.due_at.is_(None),
+            WorkItem.due_at.asc(),
+            WorkItem.id,
+        )
+    return (WorkItem.due_at.asc().nulls_last(), WorkItem.id)
 
 
 def _after(sort: str, key: dict[str, Any]) -> ColumnElement[bool]:
@@ -136,7 +151,12 @@ def _after(sort: str, key: dict[str, Any]) -> ColumnElement[bool]:
     if sort != "priority":
         return after_due
     priority = int(key["priority"])
-    return sa.or_(WorkItem.priority < priority, sa.and_(WorkItem.priority == priority, after_due))
+    # the redundant ``<=`` is an index bound: a later page starts at the cursor's priority
+    # instead of walking the index past every more urgent task
+    return sa.and_(
+        WorkItem.priority <= priority,
+        sa.or_(WorkItem.priority < priority, sa.and_(WorkItem.priority == priority, after_due)),
+    )
 
 
 def encode_cursor(sort: str, item: WorkItem) -> str:
