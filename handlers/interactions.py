@@ -5,6 +5,12 @@ two steps (the integrations log every email; the complaint's step puts a reply
 on its case), so an interaction with an ``external_id`` (the provider's id) is
 recorded once: whoever comes second completes the first record (fills what it
 lacks, overwrites nothing) instead of failing or adding a twin.
+
+An email that starts a process is logged before that process has a case (an
+unknown sender's complaint opens one only once an agent links the customer), so
+it is recorded with the started instance as its ``instance_id``; the first time a
+step of that instance records an interaction on a case, the opening email joins
+the case too (:func:`attach_opening_emails`).
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from marshmallow import fields, validate
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm.models import Case, Contact, Customer, Deal, Interaction, Lead
+from crm.models import Case, Contact, Customer, Deal, Direction, Interaction, InteractionKind, Lead
 from crm.schemas import InteractionSchema
 from crm.schemas.fields import utc_datetime
+from crm.step import current_step
 from engine import StepContext
 
 from ._params import bad, load, optional
@@ -35,14 +43,20 @@ LINKS = (
 
 
 class LogInteractionParams(InteractionSchema):
-    """The CRM's interaction fields; ``occurred_at`` defaults to now."""
+    """The CRM's interaction fields; ``occurred_at`` defaults to now. ``instance_id`` and
+    ``task_id`` name the work it belongs to when that is not this step (the task a call
+    was placed from, the process an email started); by default, this step."""
 
     occurred_at = utc_datetime(allow_none=True)
+    instance_id = fields.String(allow_none=True, validate=validate.Length(1, 64))
+    task_id = fields.String(allow_none=True, validate=validate.Length(1, 64))
 
 
 def log_interaction(ctx: StepContext, **params: Any) -> dict[str, Any]:
     """Record a call, email, meeting, note or SMS; once per ``external_id``."""
     p = {k: v for k, v in load(LogInteractionParams(), params).items() if v is not None}
+    if "instance_id" in p:
+        p.setdefault("task_id", "")  # another instance's: not the task of this step
     interaction, created = record_once(ctx.session, p, employee=ctx.user)
     return _result(interaction, created=created)
 
@@ -98,7 +112,32 @@ def record(session: Session, p: dict[str, Any], employee: str | None) -> Interac
     interaction = Interaction(**p)
     session.add(interaction)
     session.flush()
+    if interaction.case_id is not None:
+        attach_opening_emails(session, interaction.case_id)
     return interaction
+
+
+def attach_opening_emails(session: Session, case_id: int) -> int:
+    """Link to ``case_id`` the inbound emails that started this step's instance and are on
+    no case yet (logged before the case existed); how many. Another customer's stay apart."""
+    step = current_step(session)
+    case = session.get(Case, case_id)
+    if step is None or not step.instance_id or case is None:
+        return 0
+    query = sa.select(Interaction).where(
+        Interaction.instance_id == step.instance_id,
+        Interaction.case_id.is_(None),
+        Interaction.kind == InteractionKind.EMAIL,
+        Interaction.direction == Direction.INBOUND,
+    )
+    attached = 0
+    for email in session.scalars(query):
+        if email.customer_id not in (None, case.customer_id):
+            continue
+        email.case_id, email.customer_id = case.id, case.customer_id
+        email.contact_id = email.contact_id or case.contact_id
+        attached += 1
+    return attached
 
 
 def _customer_of(session: Session, p: dict[str, Any]) -> int | None:

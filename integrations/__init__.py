@@ -10,9 +10,11 @@ from .email_parse import ParsedEmail as ParsedEmail
 from .email_parse import email_event as email_event
 from .email_parse import parse_email as parse_email
 from .errors import BadSignature as BadSignature
+from .errors import CallInProgress as CallInProgress
 from .errors import EventNotFound as EventNotFound
 from .errors import IntegrationError as IntegrationError
 from .errors import NotConfigured as NotConfigured
+from .errors import ProviderError as ProviderError
 from .errors import UnreadableEvent as UnreadableEvent
 from .events import InboundEvent as InboundEvent
 from .models import metadata as metadata
@@ -29,12 +31,14 @@ from .telephony import parse_twilio as parse_twilio
 
 __all__ = [
     "BadSignature",
+    "CallInProgress",
     "EventNotFound",
     "InboundEvent",
     "IntegrationError",
     "Integrations",
     "NotConfigured",
     "ParsedEmail",
+    "ProviderError",
     "Rules",
     "UnreadableEvent",
     "celery_dispatcher",

@@ -49,6 +49,15 @@ def once(
     return {"action": key, **outcome}
 
 
+def outcome(db: Database, key: str) -> dict[str, Any] | None:
+    """What the action ``key`` did, once done (None before, or while it is in progress)."""
+    with db.session() as session:
+        done = session.scalar(
+            sa.select(IntegrationAction.outcome).where(IntegrationAction.key == key)
+        )
+    return dict(done) if isinstance(done, dict) else None
+
+
 def starts_since(db: Database, sender: str, hours: float = 1.0) -> int:
     """How many processes events from ``sender`` started in the last ``hours`` (loop guard)."""
     since = datetime.now(UTC) - timedelta(hours=hours)

@@ -4,9 +4,13 @@ Threading first (``In-Reply-To``/``References`` against the outbox: its case, qu
 then a case or quote number in the subject); then the address it was sent to
 (support opens a complaint, sales starts lead qualification). Auto-replies and
 bounces start nothing; a sender may start only so many processes an hour. Every
-email a person wrote is logged once as an interaction, before any process acts on
-it: a reply's message carries the interaction's ``external_id``, so the case's
-step links that interaction instead of logging the email a second time.
+email a person wrote is logged once as an interaction. A reply is logged before
+its process acts on it: the message carries the interaction's ``external_id``, so
+the case's step links that interaction instead of logging the email a second time.
+An email that starts a process is logged after the start (a start that fails is
+retried, then left failed for replay), as part of the started instance, on the
+case its first steps opened; a case opened later (an unknown sender, linked by an
+agent first) takes it in then (``handlers.interactions``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from crm import outbox as crm_outbox
+from engine import Database
 
 from . import actions, attachments, lookups
 from .models import IntegrationEvent
@@ -36,10 +41,28 @@ def handle(service: Integrations, event: IntegrationEvent) -> list[dict[str, Any
     fields.update(lookups.party_fields(party, case), quote_number=quote, lead_id=lead_id)
     key = f"email:{fields['message_id']}"
     fields["external_id"] = external_id(fields)
+    if fields["case_number"] or fields["quote_number"] or fields["lead_id"]:
+        logged = _log(service, event, key, interaction(fields, stored))
+        return [_route(service, event, key, fields), logged]
+    routed = _route(service, event, key, fields)
+    opened = _started(service.engine.db, routed)
+    return [routed, _log(service, event, key, interaction(fields, stored, opened))]
+
+
+def _log(
+    service: Integrations, event: IntegrationEvent, key: str, data: dict[str, Any]
+) -> dict[str, Any]:
     db = service.engine.db
-    data = interaction(fields, stored)
-    logged = actions.once(db, f"{key}:interaction", event.id, lambda: service.log_interaction(data))
-    return [_route(service, event, key, fields), logged]
+    return actions.once(db, f"{key}:interaction", event.id, lambda: service.log_interaction(data))
+
+
+def _started(db: Database, routed: dict[str, Any]) -> dict[str, Any] | None:
+    """What starting a process did: this attempt's outcome, or the earlier one it repeats."""
+    if "instance_id" in routed:
+        return routed
+    if routed.get("skipped") and routed.get("action"):
+        return actions.outcome(db, routed["action"])
+    return None
 
 
 def _route(
@@ -110,8 +133,15 @@ def external_id(fields: dict[str, Any]) -> str:
     return f"email:{fields['message_id']}"[:200]
 
 
-def interaction(fields: dict[str, Any], stored: list[str]) -> dict[str, Any]:
-    """The interaction an inbound email leaves on the timeline: its summary, not the quotes."""
+def interaction(
+    fields: dict[str, Any], stored: list[str], opened: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The interaction an inbound email leaves on the timeline: its summary, not the quotes.
+
+    ``opened`` is what the email started (its instance, and the case it opened): the
+    email belongs to that instance and is on that case.
+    """
+    opened = opened or {}
     body = fields.get("summary") or ""
     if stored:
         body += "\n\nAttachments: " + ", ".join(stored)
@@ -126,9 +156,10 @@ def interaction(fields: dict[str, Any], stored: list[str]) -> dict[str, Any]:
         "occurred_at": None,
         "customer_id": fields.get("customer_id"),
         "contact_id": fields.get("contact_id"),
-        "case_id": fields.get("case_id"),
+        "case_id": fields.get("case_id") or opened.get("case_id"),
         "lead_id": fields.get("lead_id"),
         "external_id": external_id(fields),
         "sender": fields.get("from"),
         "recipients": list(fields.get("to") or ()),
+        "instance_id": str(opened["instance_id"]) if opened.get("instance_id") else None,
     }

@@ -28,3 +28,17 @@ class NotConfigured(IntegrationError):
 
 class EventNotFound(IntegrationError):
     """No journaled event has that id."""
+
+
+class ProviderError(IntegrationError):
+    """A call or mail provider refused or could not be reached; the message says which and why."""
+
+
+class CallInProgress(IntegrationError):
+    """The employee is already calling this customer (a double click, a quick retry):
+    a 409 naming that call; nothing is placed."""
+
+    def __init__(self, message: str, call: Mapping[str, object]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.call = dict(call)

@@ -67,6 +67,22 @@ def get(db: Database, event_id: int) -> IntegrationEvent:
         return event
 
 
+def thread_payloads(db: Database, source: str, thread_key: str) -> list[dict[str, Any]]:
+    """The payloads of every event journaled so far on one thread (all legs of a call), in order.
+
+    Hooks journal before they answer, so a provider that reports a leg before the
+    end of its call has it here when the end is processed, whatever the order of
+    processing.
+    """
+    query = (
+        sa.select(_E.c.payload)
+        .where(_E.c.source == source, _E.c.thread_key == thread_key)
+        .order_by(_E.c.id)
+    )
+    with db.session() as session:
+        return [dict(payload) for payload in session.scalars(query) if isinstance(payload, dict)]
+
+
 def finish(db: Database, event_id: int, status: str, outcome: list[Any]) -> None:
     """Record the end of processing: processed (or ignored) with what it did.
 

@@ -1,25 +1,24 @@
-"""Delivering the CRM outbox over SMTP, after the step that queued a message committed.
+"""Delivering the CRM outbox through the mail provider, after the step that queued a message.
 
-``CLIENTFLOW_SMTP_URL`` names the relay: ``smtp://host:port``, ``smtp+starttls://user:pass@host``
-or ``smtps://user:pass@host:465``. Each message goes out with the Message-ID
-``mail.send`` gave it, so a reply's ``In-Reply-To`` threads back to its case or
-quote. A failure is retried with growing delays; after :data:`MAX_ATTEMPTS`
-the row is ``failed``, with the error, for an operator to see
-(:func:`failed_messages`).
+The provider is ``CLIENTFLOW_MAIL_PROVIDER`` (``smtp`` by default, over
+``CLIENTFLOW_SMTP_URL``; see :mod:`integrations.mail_providers`). Each message goes
+out with the Message-ID ``mail.send`` gave it, so a reply's ``In-Reply-To``
+threads back to its case or quote; the provider's own id for it is kept beside.
+A failure is retried with growing delays; after :data:`MAX_ATTEMPTS` the row is
+``failed``, with the error, for an operator to see (:func:`failed_messages`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import smtplib
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 
@@ -27,7 +26,11 @@ from crm import outbox as crm_outbox
 from crm.models import OutboxChannel, OutboxMessage, OutboxStatus
 from engine import Database
 
-from .errors import NotConfigured
+from .errors import NotConfigured, ProviderError
+from .mail_providers import MailProvider, env_config, mail_configured, provider_from_config
+from .mail_providers.smtp import SmtpRelay as SmtpRelay
+
+log = logging.getLogger(__name__)
 
 SMTP_URL_ENV = "CLIENTFLOW_SMTP_URL"
 MAIL_FROM_ENV = "CLIENTFLOW_MAIL_FROM"
@@ -36,50 +39,18 @@ MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 
-Send = Callable[[EmailMessage], None]
+Send = Callable[[EmailMessage], str | None]
+"""A provider's ``send``: the provider's id for the message (None: its Message-ID)."""
 
 
-@dataclass(frozen=True)
-class SmtpRelay:
-    """Where outbound mail goes; :meth:`send` opens one connection per message."""
-
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-    mode: str = "plain"  # plain, starttls, ssl
-    timeout: float = 30.0
-
-    @classmethod
-    def from_url(cls, url: str) -> SmtpRelay:
-        parts = urlsplit(url)
-        modes = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "ssl"}
-        if parts.scheme not in modes or not parts.hostname:
-            raise NotConfigured(
-                f"{SMTP_URL_ENV} must look like smtp://host:25, smtp+starttls://user:pass@host:587"
-                f" or smtps://user:pass@host:465, not {url!r}"
-            )
-        mode = modes[parts.scheme]
-        port = parts.port or {"plain": 25, "starttls": 587, "ssl": 465}[mode]
-        user = unquote(parts.username) if parts.username else None
-        password = unquote(parts.password) if parts.password else None
-        return cls(parts.hostname, port, user, password, mode)
-
-    def send(self, message: EmailMessage) -> None:
-        factory = smtplib.SMTP_SSL if self.mode == "ssl" else smtplib.SMTP
-        with factory(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.mode == "starttls":
-                smtp.starttls()
-            if self.username:
-                smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+def provider_from_env() -> MailProvider:
+    """The provider the CLIENTFLOW_* environment names (a worker's; the web app uses its config)."""
+    return provider_from_config(env_config())
 
 
-def relay_from_env() -> SmtpRelay:
-    url = os.environ.get(SMTP_URL_ENV)
-    if not url:
-        raise NotConfigured(f"set {SMTP_URL_ENV} (e.g. smtp://localhost:25) to send email")
-    return SmtpRelay.from_url(url)
+def configured_in_env() -> bool:
+    """Whether the environment sets up outbound mail at all (else nothing is delivered)."""
+    return mail_configured(env_config())
 
 
 def deliver_due(db: Database, send: Send, limit: int = 100) -> dict[str, int]:
@@ -129,13 +100,22 @@ def _deliver(session: Any, message: OutboxMessage, send: Send) -> str:
         crm_outbox.mark_failed(session, message.id, "no SMS provider is configured")
         return "failed"
     try:
-        send(as_email(message))
-    except (smtplib.SMTPException, OSError, NotConfigured) as exc:
-        retry_at = _retry_at(message.attempts + 1)
-        crm_outbox.mark_failed(session, message.id, f"{type(exc).__name__}: {exc}", retry_at)
-        return "retrying" if retry_at is not None else "failed"
-    crm_outbox.mark_sent(session, message.id, datetime.now(UTC), message.message_id)
+        provider_id = send(as_email(message))
+    except (ProviderError, NotConfigured) as exc:
+        return _failed(session, message, str(exc))
+    except (smtplib.SMTPException, OSError) as exc:
+        return _failed(session, message, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a provider module's own bug: retried, and visible, never lost
+        log.exception("the mail provider failed on outbox message %s", message.id)
+        return _failed(session, message, f"the mail provider failed: {type(exc).__name__}: {exc}")
+    crm_outbox.mark_sent(session, message.id, datetime.now(UTC), provider_id or message.message_id)
     return "sent"
+
+
+def _failed(session: Any, message: OutboxMessage, error: str) -> str:
+    retry_at = _retry_at(message.attempts + 1)
+    crm_outbox.mark_failed(session, message.id, error, retry_at)
+    return "retrying" if retry_at is not None else "failed"
 
 
 def _retry_at(attempts: int) -> datetime | None:

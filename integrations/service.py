@@ -102,8 +102,14 @@ class Integrations:
 
     # -- process actions ----------------------------------------------------------------
     def start(self, rule: StartRule, fields: dict[str, Any]) -> dict[str, Any]:
+        """Start the rule's process; the outcome names the instance and, if its first steps
+        opened one, its case (so the email that started it can be put on that case)."""
         instance = self.engine.start(rule.process, start_data(rule, fields), SYSTEM_USER)
-        return {"started": rule.process, "instance_id": instance["id"]}
+        started = {"started": rule.process, "instance_id": instance["id"]}
+        case_id = (instance.get("data") or {}).get("case_id")
+        if isinstance(case_id, int) and not isinstance(case_id, bool):
+            started["case_id"] = case_id
+        return started
 
     def message(self, rule: MessageRule, fields: dict[str, Any]) -> dict[str, Any]:
         correlation = {rule.key: fields.get(rule.key)}
@@ -119,10 +125,12 @@ class Integrations:
     def log_interaction(self, data: dict[str, Any]) -> dict[str, Any]:
         """Record the interaction through a process step, as every CRM write is.
 
-        Its ``employee`` is the one who placed the call, or (None) this system.
+        Its ``employee`` is the one who placed the call, or (None) this system;
+        ``instance_id``/``task_id``, when given, the work it belongs to (the task a
+        call was placed from, the process an email started), else this step.
         """
         self.ensure_processes()
-        data = {"employee": None, **data}
+        data = {"employee": None, "instance_id": None, "task_id": None, **data}
         instance = self.engine.start(self.rules.interaction_process, data, SYSTEM_USER)
         logged = instance.get("data", {}).get("logged") or {}
         return {

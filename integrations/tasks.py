@@ -8,7 +8,6 @@ no broker. Each takes an id and may run more than once.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -57,13 +56,13 @@ def register_tasks(app: Celery, get_service: Callable[[], Integrations]) -> None
     @app.task(name=OUTBOX_TASK, shared=False)
     def deliver_outbox(limit: int = 100) -> dict[str, int]:
         """Deliver due outbox messages (new ones and retries whose time has come)."""
-        return outbox.deliver_due(get_service().engine.db, outbox.relay_from_env().send, limit)
+        return outbox.deliver_due(get_service().engine.db, outbox.provider_from_env().send, limit)
 
     @app.task(name=OUTBOX_MESSAGE_TASK, shared=False)
     def deliver_outbox_message(outbox_id: int) -> str:
         """Deliver one message right after the step that queued it committed."""
-        relay = outbox.relay_from_env()
-        return outbox.deliver_one(get_service().engine.db, outbox_id, relay.send)
+        provider = outbox.provider_from_env()
+        return outbox.deliver_one(get_service().engine.db, outbox_id, provider.send)
 
     app.conf.beat_schedule = {
         **(app.conf.beat_schedule or {}),
@@ -123,8 +122,8 @@ class EmbeddedLoop(threading.Thread):
         """One round; an error is logged and the next round tries again."""
         try:
             self.service.sweep(SWEEP_GRACE)
-            if os.environ.get(outbox.SMTP_URL_ENV):
-                outbox.deliver_due(self.service.engine.db, outbox.relay_from_env().send)
+            if outbox.configured_in_env():
+                outbox.deliver_due(self.service.engine.db, outbox.provider_from_env().send)
         except Exception:
             log.exception("the integrations' embedded loop failed; trying again later")
 

@@ -102,6 +102,7 @@ def parse_twilio(form: Mapping[str, str], via: str = "hook") -> InboundEvent:
     direction = "inbound" if form.get("Direction", "inbound") == "inbound" else "outbound"
     fields_ = {
         "type": TWILIO_STATUS[status],
+        "status": status,  # Twilio's own word: why a call was not answered (busy, no-answer...)
         "call_id": parent or sid,
         "leg_id": sid,
         "leg": parent is not None,

@@ -8,11 +8,11 @@ other call, and logged on the timeline when it ends.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import Any, cast
 
 from ..errors import NotConfigured
+from ..provider_modules import provider_factory
 from .base import CallProvider, CallRequest, PlacedCall, ProviderError
 from .pbx import GenericPbx
 from .twilio_calls import TwilioCalls
@@ -37,16 +37,7 @@ def provider_from_config(config: Mapping[str, Any]) -> CallProvider:
         raise NotConfigured(
             "click-to-call is not set up: set CLIENTFLOW_CALL_PROVIDER to 'twilio' or 'pbx'"
         )
-    module_name = BUILT_IN.get(name.lower(), name)
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise NotConfigured(
-            f"CLIENTFLOW_CALL_PROVIDER={name} is neither 'twilio', 'pbx' nor a module: {exc}"
-        ) from exc
-    factory = getattr(module, "from_config", None)
-    if not callable(factory):
-        raise NotConfigured(f"the call provider module {module_name} has no from_config(config)")
+    factory = provider_factory(name, BUILT_IN, "CLIENTFLOW_CALL_PROVIDER")
     return cast(CallProvider, factory(config))
 
 

@@ -6,11 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..errors import IntegrationError, NotConfigured
-
-
-class ProviderError(IntegrationError):
-    """The provider refused or could not be reached; the message says which and why."""
+from ..errors import NotConfigured
+from ..errors import ProviderError as ProviderError
 
 
 @dataclass(frozen=True)
@@ -58,10 +55,10 @@ def setting(config: Mapping[str, Any], key: str) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def required(config: Mapping[str, Any], *keys: str) -> list[str]:
+def required(config: Mapping[str, Any], *keys: str, purpose: str = "place calls") -> list[str]:
     """The values of ``keys``; :class:`NotConfigured` naming every variable that is unset."""
     values = [setting(config, key) for key in keys]
     missing = [f"CLIENTFLOW_{key}" for key, value in zip(keys, values, strict=True) if not value]
     if missing:
-        raise NotConfigured(f"set {' and '.join(missing)} to place calls")
+        raise NotConfigured(f"set {' and '.join(missing)} to {purpose}")
     return [str(value) for value in values]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,12 +67,13 @@ def receiver(service: Integrations) -> Iterator[int]:
 @dataclass
 class StandIn:
     """An HTTP server on a free port that records every request and answers ``answer``
-    (JSON) with ``status``; tests change both between requests."""
+    (JSON) with ``status`` after ``delay`` seconds; tests change them between requests."""
 
     url: str
     answer: Any
     status: int = 200
     requests: list[dict[str, Any]] = field(default_factory=list)
+    delay: float = 0.0
 
 
 @contextmanager
@@ -85,6 +87,7 @@ def http_stand_in(answer: Any, status: int = 200) -> Iterator[StandIn]:
             stand_in.requests.append(
                 {"path": self.path, "headers": dict(self.headers), "body": body}
             )
+            time.sleep(stand_in.delay)  # a provider that takes its time to answer
             raw = stand_in.answer
             payload = raw if isinstance(raw, bytes) else json.dumps(raw).encode()
             self.send_response(stand_in.status)

@@ -4,6 +4,8 @@ status events that follow are correlated to it by call id, whatever number they 
 from __future__ import annotations
 
 import json
+import threading
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 
 from crm.models import Interaction
 from engine import Engine
-from integrations import Integrations, parse_generic, parse_twilio
+from integrations import CallInProgress, Integrations, parse_generic, parse_twilio
 from integrations import outbound_calls as calls
 from integrations.models import OutboundCall
 from integrations.outbound_calls import CallOrder
@@ -147,7 +149,7 @@ def test_a_call_id_given_twice_is_refused(service: Integrations, engine: Engine)
     ivan = seed_contact(engine, first_name="Ivan", phone=PHONE, company="Acme")
     calls.place(engine.db, Repeating(), order(ivan))
     with pytest.raises(ProviderError, match="which an earlier call has"):
-        calls.place(engine.db, Repeating(), order(ivan))
+        calls.place(engine.db, Repeating(), replace(order(ivan), employee="boris"))
 
 
 def test_status_moves_forward_only(service: Integrations, engine: Engine) -> None:
@@ -158,4 +160,49 @@ def test_status_moves_forward_only(service: Integrations, engine: Engine) -> Non
     service.ingest(parse_generic(pbx_event(2, "ringing", "pbx-5")))  # late, out of order
     assert calls.get(engine.db, placed.id)["status"] == "missed"  # type: ignore[index]
     [call] = interactions(engine)
-    assert (call.subject, call.duration_s) == (f"Missed call to {PHONE}", 0)
+    assert (call.subject, call.duration_s) == (f"Call to {PHONE}: no answer", 0)
+
+
+def test_two_clicks_at_once_place_one_call(service: Integrations, engine: Engine) -> None:
+    """The second request arrives while the PBX is still answering the first."""
+    ivan = seed_contact(engine, first_name="Ivan", phone=PHONE, company="Acme")
+    outcomes: list[object] = []
+
+    def click(pbx: GenericPbx) -> None:
+        try:
+            outcomes.append(calls.place(engine.db, pbx, order(ivan)).call.call_id)
+        except CallInProgress as exc:
+            outcomes.append(exc.call["status"])
+
+    with http_stand_in({"call_id": "pbx-slow"}) as stand_in:
+        stand_in.delay = 0.5
+        pbx = GenericPbx(stand_in.url, SECRET)
+        clicks = [threading.Thread(target=click, args=(pbx,)) for _ in range(2)]
+        for thread in clicks:
+            thread.start()
+        for thread in clicks:
+            thread.join(timeout=30)
+        assert len(stand_in.requests) == 1
+    assert sorted(map(str, outcomes)) == ["pbx-slow", "requested"]  # the first was in flight
+
+
+def test_a_request_key_answers_a_repeat_with_the_first_call(
+    service: Integrations, engine: Engine
+) -> None:
+    ivan = seed_contact(engine, first_name="Ivan", phone=PHONE, company="Acme")
+    keyed = replace(order(ivan), request_key="api:anna:k1")
+    with http_stand_in({"call_id": "pbx-k"}) as pbx:
+        first = calls.place(engine.db, GenericPbx(pbx.url, SECRET), keyed)
+        again = calls.place(engine.db, GenericPbx(pbx.url, SECRET), keyed)
+        with pytest.raises(CallInProgress, match="already used for a call to another number"):
+            calls.place(engine.db, GenericPbx(pbx.url, SECRET), replace(keyed, phone=AGENT))
+        assert len(pbx.requests) == 1
+    assert (again.id, again.call.call_id, again.repeated) == (first.id, "pbx-k", True)
+    assert not first.repeated
+
+    refused = replace(keyed, employee="boris", request_key="api:boris:k2")
+    with http_stand_in({"error": "down"}, status=503) as pbx:
+        for _ in range(2):  # the refusal is the answer to a repeat, too
+            with pytest.raises(ProviderError, match="HTTP 503"):
+                calls.place(engine.db, GenericPbx(pbx.url, SECRET), refused)
+        assert len(pbx.requests) == 1

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import crm
+from integrations import CallInProgress
 
 from ..context import current_engine
 from ..customers import calls, queries
 from ._base import blueprint, fail, fails, user
+from .idempotency import idempotent, request_id
 from .schemas import CardQuerySchema, CustomerCardSchema, PlaceCallSchema, PlacedCallSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,20 +75,27 @@ def visible_customer(view: F) -> F:
 @blp.route("/<int:customer_id>/calls", methods=["POST"])
 @visible_customer
 @blp.arguments(PlaceCallSchema)
+@idempotent(blp)
 @blp.response(202, PlacedCallSchema)
-@fails(blp, 401, 403, 404, 409, 422, 502)
-def call(args: dict[str, Any], customer_id: int) -> dict[str, Any]:
+@fails(blp, 400, 401, 403, 404, 409, 422, 502)
+def call(args: dict[str, Any], header: dict[str, Any], customer_id: int) -> dict[str, Any]:
     """Ring the caller's line, then connect it to one of the customer's phones.
 
     The call is journaled; its status hooks then log it on the timeline. 409 when
-    no provider is configured, 502 when the provider refuses or cannot be reached.
+    no provider is configured, or while the caller's last call to this customer is
+    still under way (a double click); 502 when the provider refuses or cannot be
+    reached. With ``Idempotency-Key`` a repeat answers with the first call (its
+    status as it is now) and places nothing.
     """
+    key = request_id(user().username, header.get("key"))
     try:
         done = calls.place_call(
-            user(), customer_id, args["phone"], args.get("agent"), args.get("task_id")
+            user(), customer_id, args["phone"], args.get("agent"), args.get("task_id"), key
         )
     except calls.CallInputError as exc:
         fail(422, exc.message, {"json": {exc.field: [exc.message]}})
+    except CallInProgress as exc:
+        fail(409, exc.message)
     order, placed = done.order, done.placed
     return {
         "id": placed.id,

@@ -4,7 +4,9 @@ The caller has already been allowed to see the customer (the card's rule,
 ``queries.may_see``). A call goes only to a phone of that customer's contacts;
 the employee's own line, rung first, comes from ``CLIENTFLOW_CALL_AGENTS`` (a JSON
 object: username -> line, ``"*"`` for everyone, ``{username}`` replaced) or,
-when none is set for them, from the request.
+when none is set for them, from the request. A second click while the first
+call is still under way is refused (``integrations.CallInProgress``); an API
+request with an ``Idempotency-Key`` is placed once, however often it is sent.
 """
 
 from __future__ import annotations
@@ -75,12 +77,19 @@ def calling() -> Calling:
 
 
 def place_call(
-    user: WebUser, customer_id: int, phone: Any, agent: Any = None, task_id: Any = None
+    user: WebUser,
+    customer_id: int,
+    phone: Any,
+    agent: Any = None,
+    task_id: Any = None,
+    request_key: str | None = None,
 ) -> CallPlaced:
     """Check the request, then have the configured provider place it (and journal it).
 
-    Raises :class:`CallInputError` (bad input), ``crm.NotFoundError`` (no such
-    customer), ``NotConfigured`` and ``ProviderError`` from the integrations.
+    ``request_key`` (the caller's, already scoped to them) makes a repeat return
+    the first call. Raises :class:`CallInputError` (bad input), ``crm.NotFoundError``
+    (no such customer), ``NotConfigured``, ``CallInProgress`` and ``ProviderError``
+    from the integrations.
     """
     provider = provider_from_config(current_app.config)
     number, contact_id = _contact_phone(customer_id, phone)
@@ -94,8 +103,10 @@ def place_call(
         employee=user.username,
         task_id=task,
         callback_url=callback_url(provider.source),
+        request_key=request_key,
     )
-    return CallPlaced(order, place(current_engine().db, provider, order))
+    placed = place(current_engine().db, provider, order)
+    return CallPlaced(placed.order, placed)
 
 
 def agent_line(config: Any, username: str) -> str | None:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 import crm
-from integrations import NotConfigured
+from integrations import CallInProgress, NotConfigured
 from integrations.providers import ProviderError
 
 from ..auth import login_required, signed_in_user
@@ -67,6 +67,10 @@ def call(customer_id: int) -> Response:
         )
     except calls.CallInputError as exc:
         flash(input_message(exc), "error")
+    except CallInProgress as exc:
+        message = _("You are already calling %(phone)s: wait for that call to end before"
+                    " calling again.", phone=exc.call["phone"])  # fmt: skip
+        flash(message, "error")
     except NotConfigured as exc:
         flash(_("Calls cannot be placed yet: %(reason)s", reason=str(exc)), "error")
     except ProviderError as exc:

@@ -3,8 +3,9 @@
 With ``BROKER_URL`` (CLIENTFLOW_BROKER_URL) events go to Celery workers;
 without, they are processed in-process right after the journal commit, and a
 thread sweeps the journal and the outbox (not under ``TESTING``).
-``HOOK_SECRET`` and ``TWILIO_AUTH_TOKEN`` verify the hooks; with ``SMTP_URL``
-each message a step queues is delivered right after the step commits.
+``HOOK_SECRET`` and ``TWILIO_AUTH_TOKEN`` verify the hooks; with outbound mail set
+up (``MAIL_PROVIDER``, or the default's ``SMTP_URL``) each message a step queues is
+delivered right after the step commits.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from engine import Engine
 from engine._celery import make_celery
 from integrations import Integrations, celery_dispatcher, register_tasks
 from integrations import outbox as delivery
+from integrations.mail_providers import MailProvider, mail_configured, provider_from_config
 from integrations.models import IntegrationEvent
 from integrations.tasks import OUTBOX_MESSAGE_TASK, EmbeddedLoop, publish_fast
 
@@ -55,22 +57,24 @@ def init_service(app: Flask) -> Integrations:
         loop = EmbeddedLoop(service)
         loop.start()
         app.extensions[LOOP_KEY] = loop
-    if app.config.get("SMTP_URL"):
-        handlers.mail.set_delivery(_delivery(engine, str(app.config["SMTP_URL"]), celery))
+    if mail_configured(app.config):
+        provider = provider_from_config(app.config)
+        handlers.mail.set_delivery(_delivery(engine, provider, celery))
     app.extensions[SERVICE_KEY] = service
     return service
 
 
-def _delivery(engine: Engine, smtp_url: str, celery: Celery | None) -> Callable[[int], None]:
+def _delivery(
+    engine: Engine, provider: MailProvider, celery: Celery | None
+) -> Callable[[int], None]:
     """After a step queued a message: hand it to a worker, or send it here (embedded)."""
-    relay = delivery.SmtpRelay.from_url(smtp_url)
 
     def deliver(outbox_id: int) -> None:
         try:
             if celery is not None:
                 celery.tasks[OUTBOX_MESSAGE_TASK].apply_async((outbox_id,), retry=False)
             else:
-                delivery.deliver_one(engine.db, outbox_id, relay.send)
+                delivery.deliver_one(engine.db, outbox_id, provider.send)
         except Exception:  # the step committed; the outbox sweep delivers it later
             log.exception("delivering outbox message %s now failed; the sweep retries", outbox_id)
 
