@@ -8,8 +8,10 @@ one :class:`Engine`.
 from ._calendar import BusinessCalendar as BusinessCalendar
 from ._calendar import business_deadline as business_deadline
 from ._clock import ManualClock as ManualClock
+from ._clock import now as clock_now
 from ._clock import using as using_clock
 from ._db import Database as Database
+from ._directory import group_calendar as group_calendar
 from ._engine import Engine as Engine
 from ._errors import Conflict as Conflict
 from ._errors import DefinitionError as DefinitionError
@@ -63,6 +65,8 @@ __all__ = [
     "business_deadline",
     "check_membership_removal",
     "check_password",
+    "clock_now",
+    "group_calendar",
     "issue_token",
     "remove_membership",
     "set_calendar",

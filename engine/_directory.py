@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ._calendar import BusinessCalendar
+from ._errors import NotFound
 from .models import CalendarRow, Group, Membership, User
 
 
@@ -80,12 +81,26 @@ def _load_group(session: Session, name: str) -> GroupInfo | None:
         .where(Membership.group_name == name, User.active.is_(True))
         .order_by(Membership.username)
     ).all()
-    calendar = None
-    if group.calendar:
-        row = session.get(CalendarRow, group.calendar)
-        if row is not None:
-            calendar = BusinessCalendar.from_dict({"name": row.name, **row.definition})
-    return GroupInfo(name, tuple(members), group.manager, calendar)
+    return GroupInfo(name, tuple(members), group.manager, _calendar_of(session, group))
+
+
+def group_calendar(session: Session, name: str) -> BusinessCalendar | None:
+    """The business calendar group ``name`` works on; None for round the clock.
+
+    What ``dueIn`` counts on, for handlers that count SLA deadlines the same way.
+    Raises :class:`NotFound` for an unknown group.
+    """
+    group = session.get(Group, name)
+    if group is None:
+        raise NotFound(f"no group {name!r}")
+    return _calendar_of(session, group)
+
+
+def _calendar_of(session: Session, group: Group) -> BusinessCalendar | None:
+    row = session.get(CalendarRow, group.calendar) if group.calendar else None
+    if row is None:
+        return None
+    return BusinessCalendar.from_dict({"name": row.name, **row.definition})
 
 
 def _load_user(session: Session, username: str) -> UserInfo | None:

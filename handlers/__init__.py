@@ -17,6 +17,7 @@ from engine import Database, Engine, OperatorRegistry
 from . import (
     campaign_results,
     campaigns,
+    case_replies,
     cases,
     contacts,
     customers,
@@ -28,19 +29,20 @@ from . import (
     mail,
     owners,
     quotes,
+    sla,
 )
 from .imports import ContactImportError as ContactImportError
 from .imports import ImportReport as ImportReport
 from .imports import import_contacts_file as import_contacts_file
 
-MODULES: tuple[ModuleType, ...] = (contacts, leads, owners, deals, quotes, cases)
+MODULES: tuple[ModuleType, ...] = (contacts, leads, owners, deals, quotes, cases, case_replies)
 MODULES += (interactions, campaigns, campaign_results, mail, imports)
 MODULES += (employees,)
-MODULES += (customers,)
+MODULES += (customers, sla)
 
 
 def register(registry: OperatorRegistry) -> None:
-    """Register every built-in operator (``crm.*`` and ``mail.*``) into ``registry``."""
+    """Register every built-in operator (``crm.*``, ``mail.*``, ``sla.*``) into ``registry``."""
     for module in MODULES:
         for name, func in module.OPERATORS:
             registry.add(name, func)

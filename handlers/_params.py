@@ -8,6 +8,7 @@ an incident that says which field is wrong, before anything is written.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields
 from sqlalchemy.orm import Session
 
 from crm import Base
-from engine import OperatorError
+from engine import OperatorError, business_deadline
 
 ModelT = TypeVar("ModelT", bound=Base)
 
@@ -45,6 +46,18 @@ class Id(fields.Integer):
         if number <= 0:
             raise ValidationError(f"Not a valid id: {number}.")
         return int(number)
+
+
+class Duration(fields.String):
+    """An ISO 8601 duration (``PT4H``, ``P2D``), as decision tables give SLAs."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            business_deadline(datetime.now(UTC), text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+        return text
 
 
 def load(schema: Schema, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 The process decides priority and SLA durations with its DMN table and passes
 them in (as due dates, or as durations counted from now); the case number is
 allocated here, in the step, so the acknowledgement can quote it. A case may
-be resolved and reopened any number of times before it is closed.
+be resolved and reopened any number of times before it is closed. The
+customer's replies are read and noted by :mod:`handlers.case_replies`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 
 import crm
 from crm.models import (
@@ -24,26 +25,13 @@ from crm.models import (
     ContactEmail,
     Customer,
     Direction,
-    Interaction,
     InteractionKind,
 )
 from crm.schemas import CaseSchema
 from engine import OperatorError, StepContext, business_deadline
 
-from ._params import Id, Params, bad, load, optional, require
-from .interactions import record, record_once
-
-
-class Duration(fields.String):
-    """An ISO 8601 duration (``PT4H``, ``P2D``), as the DMN table gives SLAs."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            business_deadline(datetime.now(UTC), text)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
-        return text
+from ._params import Duration, Id, Params, bad, load, optional, require
+from .interactions import record
 
 
 class CaseContextParams(Params):
@@ -146,7 +134,7 @@ def record_first_response(ctx: StepContext, **params: Any) -> dict[str, Any]:
     """Stamp the first response, make its author the case owner, and log it on the timeline."""
     p = load(FirstResponseParams(), params)
     session = ctx.session
-    case = _open_case(session, p["case_id"])
+    case = open_case_row(session, p["case_id"])
     now = datetime.now(UTC)
     case.first_responded_at = case.first_responded_at or now
     case.status = CaseStatus.IN_PROGRESS
@@ -213,7 +201,7 @@ def resolve_case(ctx: StepContext, **params: Any) -> dict[str, Any]:
     """Record the proposed resolution; the case waits for the customer's answer."""
     p = load(ResolveCaseParams(), params)
     session = ctx.session
-    case = _open_case(session, p["case_id"])
+    case = open_case_row(session, p["case_id"])
     article = optional(session, Article, p.get("article_id"), "article_id")
     case.resolution = p["resolution"]
     case.resolved_at = datetime.now(UTC)
@@ -227,91 +215,6 @@ def resolve_case(ctx: StepContext, **params: Any) -> dict[str, Any]:
     }
 
 
-NOT_SOLVED = ("not solved", "not resolved", "still", "doesn't work", "не решен", "не решён")
-_SCORE = re.compile(r"\b([1-5])\s*(?:/\s*5|stars?|out of 5)")
-
-
-class ReplyParams(Params):
-    """A reply; ``external_id`` (``email:<Message-ID>``) names the email the mailbox logged."""
-
-    case_id = Id(required=True)
-    text = fields.String(allow_none=True)
-    sender = fields.String(allow_none=True, validate=validate.Length(max=254))
-    external_id = fields.String(allow_none=True, validate=validate.Length(max=200))
-
-
-class ReadReplyParams(ReplyParams):
-    solved = fields.Boolean(allow_none=True)
-    satisfaction = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 5))
-
-
-def read_case_reply(ctx: StepContext, **params: Any) -> dict[str, Any]:
-    """Put the customer's reply on the case timeline and read whether it says "not solved".
-
-    A structured reply (``solved``, ``satisfaction``, e.g. from a survey link)
-    wins; free text counts as solved unless it says otherwise, and a score is
-    read from "4/5" or "5 stars".
-    """
-    p = load(ReadReplyParams(), params)
-    session = ctx.session
-    case = _open_case(session, p["case_id"])
-    text = (p.get("text") or "").strip()
-    solved = p.get("solved")
-    if solved is None:
-        lowered = text.lower()
-        solved = not any(phrase in lowered for phrase in NOT_SOLVED)
-    score = p.get("satisfaction")
-    if score is None and (match := _SCORE.search(text.lower())):
-        score = int(match.group(1))
-    _log_reply(ctx, case, text, p)
-    return {"case_id": case.id, "solved": solved, "satisfaction": score}
-
-
-def note_case_reply(ctx: StepContext, **params: Any) -> dict[str, Any]:
-    """Put a reply that came while the case is being worked on its timeline, status unchanged.
-
-    The customer answered the acknowledgement (or wrote again) before any
-    resolution was proposed: nothing is decided from it, but the agent must
-    see it, so the result names the case owner (None before the first response).
-    """
-    p = load(ReplyParams(), params)
-    case = _open_case(ctx.session, p["case_id"])
-    text = (p.get("text") or "").strip()
-    interaction = _log_reply(ctx, case, text, p)
-    return {
-        "case_id": case.id,
-        "interaction_id": interaction.id,
-        "owner": case.owner,
-        "text": text or None,
-    }
-
-
-def _log_reply(ctx: StepContext, case: Case, text: str, p: dict[str, Any]) -> Interaction:
-    """The customer's email on the case timeline, once: one the integrations logged already
-    (same ``external_id``) is linked to the case and this step instead of added again."""
-    interaction, created = record_once(
-        ctx.session,
-        {
-            "kind": InteractionKind.EMAIL,
-            "direction": Direction.INBOUND,
-            "channel": "email",
-            "subject": f"[{case.number}] Customer reply",
-            "body": text or None,
-            "sender": p.get("sender") or None,
-            "customer_id": case.customer_id,
-            "contact_id": case.contact_id,
-            "case_id": case.id,
-            "external_id": p.get("external_id") or None,
-        },
-        employee=None,
-    )
-    if not created:
-        if interaction.case_id != case.id:
-            raise bad("external_id", f"{p['external_id']} is on case {interaction.case_id}")
-        interaction.instance_id, interaction.task_id = ctx.instance_id, ctx.task_id
-    return interaction
-
-
 class ReopenCaseParams(Params):
     case_id = Id(required=True)
     reason = fields.String(allow_none=True)
@@ -321,7 +224,7 @@ def reopen_case(ctx: StepContext, **params: Any) -> dict[str, Any]:
     """The customer says it is not solved: back to work, with their words on the timeline."""
     p = load(ReopenCaseParams(), params)
     session = ctx.session
-    case = _open_case(session, p["case_id"])
+    case = open_case_row(session, p["case_id"])
     case.status = CaseStatus.REOPENED
     case.resolved_at = None
     record(
@@ -341,7 +244,7 @@ def reopen_case(ctx: StepContext, **params: Any) -> dict[str, Any]:
     return {"case_id": case.id, "status": str(case.status)}
 
 
-def _open_case(session: Any, case_id: int) -> Case:
+def open_case_row(session: Any, case_id: int) -> Case:
     case = require(session, Case, case_id, "case_id")
     if case.status == CaseStatus.CLOSED:
         raise OperatorError(f"case {case.number} is closed")
@@ -393,8 +296,6 @@ OPERATORS = (
     ("crm.record_first_response", record_first_response),
     ("crm.suggest_articles", suggest_articles),
     ("crm.resolve_case", resolve_case),
-    ("crm.read_case_reply", read_case_reply),
-    ("crm.note_case_reply", note_case_reply),
     ("crm.reopen_case", reopen_case),
     ("crm.close_case", close_case),
 )

@@ -3,7 +3,10 @@
 ``crm_engine`` is an engine with every handler registered, the engine and CRM
 tables, the write guard, and the demo users and groups of ``clientflow demo``.
 ``clock`` is a manual clock in force for the test: timers fire when a test
-moves it and calls ``fire_due_timers``, never by waiting.
+moves it and calls ``fire_due_timers``, never by waiting. ``complaints`` is
+complaint_resolution deployed with the support staff of ``_support`` (gena and
+gleb in support, dina leading it, egor in finance), groups working 24x7 unless a
+test gives them ``office_hours``. ``deals`` and ``deal_id`` set up deal approval.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from clientflow_cli.commands.demo import load_organisation
-from engine import Engine, ManualClock, using_clock
+from clientflow_cli.commands.demo import OFFICE_HOURS, load_organisation
+from engine import Engine, ManualClock, add_group, set_calendar, using_clock
 from tests.conftest import make_crm_engine
+
+from . import _support
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 MONDAY_9AM_MOSCOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -37,6 +42,39 @@ def crm_engine(db_url: str, clock: ManualClock) -> Iterator[Engine]:
     load_organisation(engine)
     yield engine
     engine.db.dispose()
+
+
+@pytest.fixture
+def complaints(db_url: str, clock: ManualClock) -> Iterator[Engine]:
+    """complaint_resolution on an engine with the support staff of ``_support``."""
+    engine = _support.make_crm_engine(db_url)
+    engine.deploy(_support.bundle_of("complaint_resolution"))
+    yield engine
+    engine.db.dispose()
+
+
+@pytest.fixture
+def deals(crm_engine: Engine) -> Engine:
+    """The demo organisation with a sales director above boris; both sales processes."""
+    from ._deals import set_up_sales
+
+    set_up_sales(crm_engine)
+    return crm_engine
+
+
+@pytest.fixture
+def deal_id(deals: Engine) -> int:
+    """A deal converted from a web lead by anna."""
+    from ._deals import converted_deal
+
+    return converted_deal(deals)
+
+
+def office_hours(engine: Engine, *groups: str) -> None:
+    """``groups`` work the demo's office calendar: Moscow, Monday to Friday, 09:00-18:00."""
+    set_calendar(engine, "office", OFFICE_HOURS)
+    for group in groups:
+        add_group(engine, group, calendar="office")
 
 
 def deploy_process(engine: Engine, name: str) -> None:
@@ -84,3 +122,36 @@ def assert_diagram_complete(path: Path) -> None:
         for b, bx1, by1, bx2, by2 in boxes[i + 1 :]:
             overlap = ax1 < bx2 and bx1 < ax2 and ay1 < by2 and by1 < ay2
             assert not overlap, f"{a} overlaps {b}"
+
+
+def assert_drawn_in_lanes(path: Path) -> dict[str, set[str]]:
+    """Every lane's nodes are drawn inside it and boundary events on their task's border;
+    returns each lane's (group's) node ids."""
+    from lxml import etree
+
+    root = etree.parse(str(path)).getroot()
+    ns = {"bpmn": BPMN_NS, "bpmndi": DI_NS, "dc": DC_NS}
+
+    def box(element_id: str) -> tuple[float, float, float, float]:
+        shape = root.find(f".//bpmndi:BPMNShape[@bpmnElement='{element_id}']/dc:Bounds", ns)
+        assert shape is not None, element_id
+        x, y, w, h = (float(shape.get(k)) for k in ("x", "y", "width", "height"))
+        return x, y, x + w, y + h
+
+    lanes: dict[str, set[str]] = {}
+    for lane in root.iterfind(".//bpmn:lane", ns):
+        lx1, ly1, lx2, ly2 = box(lane.get("id"))
+        lanes[lane.get("name")] = {r.text for r in lane.iterfind("bpmn:flowNodeRef", ns)}
+        for ref in lanes[lane.get("name")]:
+            x1, y1, x2, y2 = box(ref)
+            cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+            assert lx1 <= cx <= lx2 and ly1 <= cy <= ly2, f"{ref} outside {lane.get('id')}"
+    for event in root.iterfind(".//bpmn:boundaryEvent", ns):
+        tx1, ty1, tx2, ty2 = box(event.get("attachedToRef"))
+        x1, y1, x2, y2 = box(event.get("id"))
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        on_border = (cx in (tx1, tx2) and ty1 <= cy <= ty2) or (
+            cy in (ty1, ty2) and tx1 <= cx <= tx2
+        )
+        assert on_border, f"{event.get('id')} is not on the border of its task"
+    return lanes

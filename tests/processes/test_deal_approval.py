@@ -2,86 +2,33 @@
 
 A deal comes from a converted lead (so it has a customer, a contact and an
 email); each scenario builds a quote from the demo price list, walks the
-approval chain the DMN table picks, moves a manual clock for the approval and
-expiry timers, delivers the customer's reply as a message correlated by the
-quote number, and checks the deal, the quotes, the inbox rows and the audit trail.
+approval chain the DMN table picks, delivers the customer's reply as a message
+correlated by the quote number, and checks the deal, the quotes, the inbox rows
+and the audit trail. The approval and expiry timers are in test_deal_sla.py,
+replies while the owner revises or follows up in test_deal_replies.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from sqlalchemy.orm import selectinload
 
 from clientflow_cli.demo_seed import sales
-from clientflow_cli.demo_seed.sales import EMPLOYEES, set_up_team
 from clientflow_cli.main import cli
-from crm.models import Competitor, Deal, Interaction, Lead, Quote
-from engine import Engine, ManualClock, add_user
+from crm.models import Competitor, Deal, Interaction, Lead
+from engine import Engine
 
+from ._deals import APPROVE, KEY, SEATS, quotes, reply, start
 from ._support import actions, complete, done_tasks, get, open_tasks, rows, task
-from .conftest import PROCESSES, assert_diagram_complete, deploy_process
-
-KEY = "deal_approval"
-SEATS = [{"sku": "CRM-SEAT", "qty": 10}]  # 240,000.00 at cost 60,000.00
-DMITRY = {"username": "dmitry", "full_name": "Dmitry Director", "team": "sales_managers"}
-APPROVE = {"approval_decision": "approve"}
+from .conftest import PROCESSES, assert_diagram_complete, assert_drawn_in_lanes
 
 
 @pytest.fixture
-def engine(crm_engine: Engine) -> Iterator[Engine]:
-    """Demo organisation with a sales director above boris; a deal converted from a lead."""
-    add_user(crm_engine, "dmitry", groups=["sales_managers"])
-    boris = {**EMPLOYEES[1], "manager_username": "dmitry"}
-    set_up_team(crm_engine, [EMPLOYEES[0], boris, DMITRY])
-    deploy_process(crm_engine, "lead_qualification")
-    deploy_process(crm_engine, KEY)
-    yield crm_engine
-
-
-@pytest.fixture
-def deal_id(engine: Engine) -> int:
-    lead = engine.start(
-        "lead_qualification",
-        {
-            "channel": "web",
-            "first_name": "Ivan",
-            "company_name": "Vega LLC",
-            "email": "ivan@vega.example",
-            "segment": "mid",
-        },
-    )
-    complete(engine, lead["id"], "first_contact", {"contact_outcome": "reached"}, "anna")
-    bant = {
-        "budget": "confirmed",
-        "authority": "decision_maker",
-        "need": "clear",
-        "timeline": "within_3_months",
-        "decision": "convert",
-        "deal_name": "Vega seats",
-    }
-    converted = complete(engine, lead["id"], "bant", bant, "anna")
-    return int(converted["data"]["deal_id"])
-
-
-def start(engine: Engine, deal_id: int, **changes: Any) -> dict[str, Any]:
-    outcome = engine.start(KEY, {"deal_id": deal_id, "lines": SEATS, **changes}, user="anna")
-    assert outcome["status"] == "running", outcome["incident"]
-    return outcome
-
-
-def quotes(engine: Engine, deal_id: int) -> list[Quote]:
-    query = sa.select(Quote).where(Quote.deal_id == deal_id).order_by(Quote.id)
-    return rows(engine, query.options(selectinload(Quote.lines)))
-
-
-def reply(engine: Engine, number: str, **payload: Any) -> dict[str, Any]:
-    return engine.send_message("quote_reply", {"quote_number": number}, payload)
+def engine(deals: Engine) -> Engine:
+    return deals
 
 
 def test_standard_price_needs_no_approval_and_an_accepting_reply_wins(
@@ -244,81 +191,6 @@ def test_an_unclear_reply_keeps_the_decision_open(engine: Engine, deal_id: int) 
     assert quotes(engine, deal_id)[0].status == "sent"
 
 
-def test_an_overdue_approval_escalates_to_the_approvers_manager_then_the_queue(
-    engine: Engine, deal_id: int, clock: ManualClock
-) -> None:
-    outcome = start(engine, deal_id, discount_pct=10)
-    iid = outcome["id"]
-    clock.advance(hours=23)
-    assert engine.fire_due_timers() == 0
-    clock.advance(hours=2)
-    assert engine.fire_due_timers() == 1
-    assert task(engine, iid, "approve_sales")["assignee"] == "dmitry"
-    clock.advance(hours=25)
-    assert engine.fire_due_timers() == 1
-    queued = task(engine, iid, "approve_sales")
-    assert (queued["assignee"], queued["group"]) == (None, "sales_managers")
-
-    complete(engine, iid, "approve_sales", APPROVE, "boris")
-
-    assert quotes(engine, deal_id)[0].status == "sent"
-    assert engine.instance(iid)["data"]["escalations"] == 2
-    statuses = [(t[0], t[1]) for t in done_tasks(engine, iid)]
-    assert statuses[:3] == [("approve_sales", "cancelled")] * 2 + [("approve_sales", "done")]
-    assert actions(engine, iid).count(("timer_fired", "sales_overdue")) == 2
-
-
-def test_an_overdue_finance_approval_stays_with_finance(
-    engine: Engine, deal_id: int, clock: ManualClock
-) -> None:
-    outcome = start(engine, deal_id, discount_pct=30)
-    iid = outcome["id"]
-    complete(engine, iid, "approve_sales", APPROVE, "boris")
-    complete(engine, iid, "approve_sales", APPROVE, "dmitry")
-    clock.advance(days=1, hours=1)
-    assert engine.fire_due_timers() == 1
-    assert task(engine, iid, "approve_finance")["group"] == "finance"
-    complete(engine, iid, "approve_finance", APPROVE, "egor")
-    assert quotes(engine, deal_id)[0].status == "sent"
-
-
-def test_an_expired_quote_is_extended_then_lost(
-    engine: Engine, deal_id: int, clock: ManualClock
-) -> None:
-    outcome = start(engine, deal_id, valid_days=10)
-    iid = outcome["id"]
-    [quote] = quotes(engine, deal_id)
-    clock.advance(days=10, minutes=1)
-    assert engine.fire_due_timers() == 1
-    assert task(engine, iid, "followup")["assignee"] == "anna"
-    late = reply(engine, quote.number, customer_decision="accepted")
-    assert late["outcome"] == "unmatched"  # after expiry the follow-up decides
-
-    complete(engine, iid, "followup", {"followup_outcome": "extend", "extend_days": 7}, "anna")
-    assert quotes(engine, deal_id)[0].status == "sent"
-    assert task(engine, iid, "customer_decision")["assignee"] == "anna"
-    clock.advance(days=7, minutes=1)
-    assert engine.fire_due_timers() == 1
-    lost = {"followup_outcome": "lost", "lost_reason": "no_decision"}
-    final = complete(engine, iid, "followup", lost, "anna")
-
-    assert final["status"] == "completed"
-    assert quotes(engine, deal_id)[0].status == "expired"
-    deal = get(engine, Deal, deal_id)
-    assert (deal.stage, deal.lost_reason) == ("lost", "no_decision")
-    assert actions(engine, iid).count(("timer_fired", "expires")) == 2
-
-
-def test_an_expired_quote_can_be_revised(engine: Engine, deal_id: int, clock: ManualClock) -> None:
-    outcome = start(engine, deal_id)
-    clock.advance(days=15)
-    assert engine.fire_due_timers() == 1
-    complete(engine, outcome["id"], "followup", {"followup_outcome": "revise"}, "anna")
-    complete(engine, outcome["id"], "revise", {"lines": SEATS}, "anna")
-    assert [q.status for q in quotes(engine, deal_id)] == ["rejected", "sent"]
-    assert [t["task"] for t in open_tasks(engine, outcome["id"])] == ["customer_decision"]
-
-
 def test_the_process_validates_and_its_diagram_is_complete(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -327,6 +199,9 @@ def test_the_process_validates_and_its_diagram_is_complete(
 
     assert result.exit_code == 0, result.output
     assert_diagram_complete(PROCESSES / KEY / f"{KEY}.bpmn")
+    lanes = assert_drawn_in_lanes(PROCESSES / KEY / f"{KEY}.bpmn")
+    assert {"review_revise_reply", "review_followup_reply"} <= lanes["sales"]
+    assert "start_approval_sla" in lanes["sales_managers"]
 
 
 def test_the_sales_demo_seed_plays_its_stories_once(crm_engine: Engine) -> None:

@@ -2,13 +2,16 @@
 
 Each scenario starts a lead the way a channel does (web form, caller, email,
 campaign, manual), works the inbox as the demo users, moves a manual clock for
-the SLA, retry and re-engagement timers, delivers the lead's reply as a
-message, and checks the CRM store, the inbox rows and the audit trail.
+the SLA (working time on the sales calendar), retry and re-engagement timers
+(calendar time), delivers the lead's reply as a message (it reopens a nurtured
+lead, and is shown to the owner while the lead is contacted or qualified), and
+checks the CRM store, the inbox rows and the audit trail.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +21,11 @@ from click.testing import CliRunner
 
 from clientflow_cli.demo_seed.sales import EMPLOYEES, set_up_team
 from clientflow_cli.main import cli
-from crm.models import Contact, Customer, Deal, Lead
+from crm.models import Contact, Customer, Deal, Interaction, Lead
 from engine import Engine, FormInvalid, ManualClock, add_user
 
 from ._support import actions, complete, done_tasks, get, open_tasks, rows, task
-from .conftest import PROCESSES, assert_diagram_complete, deploy_process
+from .conftest import PROCESSES, assert_diagram_complete, assert_drawn_in_lanes, deploy_process
 
 KEY = "lead_qualification"
 WEB_LEAD = {
@@ -45,6 +48,7 @@ BANT = {
 }
 CONVERT = {**BANT, "decision": "convert", "deal_name": "Vega: 20 seats", "estimated_amount": 480000}
 IVAN = {"username": "ivan", "full_name": "Ivan Orlov", "team": "sales", "territory": "msk"}
+FRIDAY_4PM_MOSCOW = datetime(2026, 3, 6, 13, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -253,7 +257,7 @@ def test_three_unanswered_attempts_nurture_then_the_date_reopens_it(
     assert ("timer_fired", "reengage") in trail
 
 
-def test_a_reply_while_nurturing_reopens_the_lead_and_a_late_one_is_unmatched(
+def test_a_reply_while_nurturing_reopens_the_lead_and_one_after_converting_is_unmatched(
     engine: Engine,
 ) -> None:
     outcome = start(engine)
@@ -269,8 +273,69 @@ def test_a_reply_while_nurturing_reopens_the_lead_and_a_late_one_is_unmatched(
     assert task(engine, iid, "first_contact")["assignee"] == "anna"
     assert engine.instance(iid)["data"]["notes"] == "ready now"
     assert ("message", None) in actions(engine, iid)
-    late = engine.send_message("lead_reply", {"lead_id": lead_id}, {"notes": "again"})
+    again = engine.send_message("lead_reply", {"lead_id": lead_id}, {"reply_text": "call me"})
+    assert again["outcome"] == "delivered"  # the new round's first contact hears it too
+    assert task(engine, iid, "review_lead_reply")["assignee"] == "anna"
+    complete(engine, iid, "first_contact", REACHED, "anna")
+    complete(engine, iid, "bant", CONVERT, "anna")
+    late = engine.send_message("lead_reply", {"lead_id": lead_id}, {"reply_text": "thanks"})
     assert late == {"outcome": "unmatched", "instance": None}
+
+
+def test_replies_while_the_lead_is_reached_and_qualified_go_to_the_owner(
+    engine: Engine, clock: ManualClock
+) -> None:
+    outcome = start(engine)
+    iid, lead_id = outcome["id"], outcome["data"]["lead_id"]
+
+    def lead_writes(text: str) -> None:
+        payload = {"reply_text": text, "reply_from": "ivan.petrov@vega.example"}
+        sent = engine.send_message("lead_reply", {"lead_id": lead_id}, payload)
+        assert (sent["outcome"], sent["instance"]["id"]) == ("delivered", iid)
+
+    lead_writes("Please call after lunch.")  # while first_contact is open
+    complete(engine, iid, "first_contact", NO_ANSWER, "anna")
+    clock.advance(days=1, minutes=1)
+    assert engine.fire_due_timers() == 1
+    lead_writes("Sorry, I missed your call.")  # while retry_contact is open
+    complete(engine, iid, "retry_contact", REACHED, "anna")
+    lead_writes("Budget is approved.")  # while bant is open
+
+    reviews = [t for t in open_tasks(engine, iid) if t["task"] == "review_lead_reply"]
+    assert [(t["title"], t["group"], t["assignee"]) for t in reviews] == [
+        ("Vega LLC wrote back", "sales", "anna")
+    ] * 3
+    assert task(engine, iid, "bant")["status"] == "open"  # not interrupted
+    query = sa.select(Interaction).where(Interaction.lead_id == lead_id).order_by(Interaction.id)
+    notes = rows(engine, query)
+    assert [(n.direction, n.body, n.instance_id) for n in notes] == [
+        ("in", "Please call after lunch.", iid),
+        ("in", "Sorry, I missed your call.", iid),
+        ("in", "Budget is approved.", iid),
+    ]
+    assert notes[0].sender == "ivan.petrov@vega.example"
+    assert [a for a, _t in actions(engine, iid)].count("message") == 3
+    read = engine.complete_task(reviews[0]["id"], {"action": "noted"}, "anna")
+    assert read["status"] == "running"
+    assert ("review_lead_reply", "done", "anna") in done_tasks(engine, iid)
+
+
+def test_the_first_contact_sla_counts_the_sales_teams_working_hours(
+    engine: Engine, clock: ManualClock
+) -> None:
+    clock.current = FRIDAY_4PM_MOSCOW
+    iid = start(engine)["id"]  # grade B: first-contact SLA PT4H
+
+    monday_11am = FRIDAY_4PM_MOSCOW + timedelta(days=2, hours=19)
+    assert engine.instance(iid)["data"]["contact_sla"] == {"first_contact": monday_11am.isoformat()}
+    assert task(engine, iid, "first_contact")["due_at"] == monday_11am.isoformat()
+    clock.current = FRIDAY_4PM_MOSCOW + timedelta(hours=4, minutes=1)
+    assert engine.fire_due_timers() == 0  # calendar time would escalate on Friday night
+    clock.current = monday_11am - timedelta(minutes=1)
+    assert engine.fire_due_timers() == 0
+    clock.current = monday_11am
+    assert engine.fire_due_timers() == 1
+    assert task(engine, iid, "escalation")["group"] == "sales_managers"
 
 
 def test_wrong_contact_details_disqualify_the_lead(engine: Engine) -> None:
@@ -312,3 +377,5 @@ def test_the_process_validates_and_its_diagram_is_complete(
     assert result.exit_code == 0, result.output
     assert f"ok {PROCESSES / KEY}: {KEY}" in result.output
     assert_diagram_complete(PROCESSES / KEY / f"{KEY}.bpmn")
+    lanes = assert_drawn_in_lanes(PROCESSES / KEY / f"{KEY}.bpmn")
+    assert {"review_lead_reply", "start_contact_sla"} <= lanes["sales"]
