@@ -69,12 +69,22 @@ class Rules:
     reply_to_quote: MessageRule = MessageRule(
         "quote_reply",
         "quote_number",
-        {"reply_text": "summary", "reply_subject": "subject", "reply_from": "from"},
+        {
+            "reply_text": "summary",
+            "reply_subject": "subject",
+            "reply_from": "from",
+            "reply_external_id": "external_id",
+        },
     )
     reply_to_lead: MessageRule = MessageRule(
         "lead_reply",
         "lead_id",
-        {"reply_text": "summary", "reply_subject": "subject", "reply_from": "from"},
+        {
+            "reply_text": "summary",
+            "reply_subject": "subject",
+            "reply_from": "from",
+            "reply_external_id": "external_id",
+        },
     )
     support_email: StartRule = StartRule(
         "complaint_resolution",
