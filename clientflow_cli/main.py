@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .commands import bench, db, demo, events, processes, serve, smtpd, users
+from .commands import bench, db, demo, events, outbox, processes, serve, smtpd, users
 from .commands import imports as imports_command
 from .errors import ClientflowGroup
 
@@ -19,6 +19,6 @@ def cli() -> None:
     """
 
 
-for family in (serve, db, processes, users, demo, bench, imports_command, smtpd, events):
+for family in (serve, db, processes, users, demo, bench, imports_command, smtpd, events, outbox):
     for command in family.COMMANDS:
         cli.add_command(command)

@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .base import utcnow
-from .errors import NotFoundError
+from .errors import CrmError, NotFoundError
 from .models.outbox import OutboxMessage, OutboxStatus
 from .step import STEP_KEY
 
@@ -117,6 +117,35 @@ def mark_failed(
         message.last_error = error[:MAX_ERROR_LENGTH]
         message.next_attempt_at = retry_at
         message.status = OutboxStatus.QUEUED if retry_at is not None else OutboxStatus.FAILED
+    return message
+
+
+class NotFailedError(CrmError, ValueError):
+    """Only a message that failed for good can be queued again: others are sent or on their way."""
+
+    def __init__(self, message_id: int, status: str) -> None:
+        self.message_id = message_id
+        self.status = status
+        super().__init__(
+            f"outbox message {message_id} is {status}, not failed: only a failed message"
+            " can be queued again"
+        )
+
+
+def requeue(session: Session, message_id: int, now: datetime | None = None) -> OutboxMessage:
+    """Queue a message that failed for good again, due now, with a fresh set of attempts.
+
+    An operator does this after fixing the cause (a mail server down, a wrong
+    address). ``last_error`` stays until the next attempt replaces or clears it,
+    so the reason is still in sight while the message waits.
+    """
+    message = _get(session, message_id)
+    if message.status != OutboxStatus.FAILED:
+        raise NotFailedError(message_id, str(message.status))
+    with delivery_scope(session, message):
+        message.status = OutboxStatus.QUEUED
+        message.attempts = 0
+        message.next_attempt_at = now or utcnow()
     return message
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crm import NotFoundError
 from crm import outbox as crm_outbox
 from crm.models import OutboxChannel, OutboxMessage, OutboxStatus
 from engine import Database
@@ -93,6 +94,30 @@ def failed_messages(db: Database, limit: int = 100) -> list[dict[str, Any]]:
              "error": m.last_error, "message_id": m.message_id}
             for m in session.scalars(query)
         ]  # fmt: skip
+
+
+def retry_failed(
+    db: Database, outbox_id: int, deliver: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Queue a message that failed for good again (after a fix), then hand it on.
+
+    ``deliver`` is what the app calls after a step queued a message (a worker
+    task, or delivery right here; ``web.hooks.service``): without one, the next
+    outbox sweep delivers it. Returns the message afterwards: ``status``
+    (``sent``, ``queued`` while it waits or is retried, ``failed``), ``attempts``
+    and ``error``. Raises :class:`crm.NotFoundError` for an unknown id and
+    :class:`crm.outbox.NotFailedError` for a message that is not failed.
+    """
+    with db.session() as session:
+        crm_outbox.requeue(session, outbox_id)
+    if deliver is not None:
+        deliver(outbox_id)
+    with db.session() as session:
+        message = session.get(OutboxMessage, outbox_id)
+        if message is None:  # requeued above; outbox rows are never deleted
+            raise NotFoundError("outbox message", outbox_id)
+        return {"id": message.id, "status": str(message.status), "attempts": message.attempts,
+                "error": message.last_error}  # fmt: skip
 
 
 def _deliver(session: Any, message: OutboxMessage, send: Send) -> str:

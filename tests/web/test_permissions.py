@@ -26,6 +26,7 @@ from werkzeug.test import TestResponse
 from web import create_app
 
 from .api.world import DEMO_USERS, World, build_world
+from .operations.breakage import failed_event, failed_message
 
 STATIC = Path(create_app.__code__.co_filename).parent / "static"
 ANONYMOUS = "anonymous"
@@ -72,6 +73,8 @@ MISSING: dict[str, Any] = {
     "name": "no_such_name",
     "group": "no_such_group",
     "username": "nobody",
+    "event_id": 987_654,
+    "message_id": 987_654,
 }
 # JSON bodies that get API calls past argument parsing to the permission check
 BODIES: dict[str, dict[str, Any]] = {
@@ -105,7 +108,9 @@ def who(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def world(db_url: str) -> Iterator[World]:
+    """The API tests' world plus what the channels page lists: a failed event and email."""
     built = build_world(db_url)
+    built.extra.update(event_id=failed_event(built.engine), message_id=failed_message(built.engine))
     yield built
     built.engine.db.dispose()
 
@@ -187,6 +192,8 @@ def path_values(world: World) -> dict[str, Any]:
         "filename": static[0],
         "group": "sales",  # a real membership: anna in sales
         "username": "anna",
+        "event_id": world.extra["event_id"],  # failed: replayed (and failing again) by olga
+        "message_id": world.extra["message_id"],  # failed: queued again by olga
     }
 
 
@@ -243,3 +250,11 @@ def _judge_anonymous(call: Call, response: TestResponse) -> str | None:
     if status == 400 and call.method != "GET" and "CSRF" in response.get_data(as_text=True):
         return None  # refused before the login check: no CSRF token (nothing was done)
     return f"expected a redirect to /login, got {status}"
+
+
+def test_the_channel_ids_the_matrix_uses_are_real_failures(world: World) -> None:
+    """So the channels' replay and retry routes are tried on what they act on, not on 404s."""
+    client = world.app().test_client()
+    page = client.get("/operations/channels", headers=world.auth("olga")).get_data(as_text=True)
+    assert f'data-event="{world.extra["event_id"]}"' in page
+    assert f'data-message="{world.extra["message_id"]}"' in page

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 SERVICE_KEY = "clientflow.integrations"
 CELERY_KEY = "clientflow.hooks_celery"
 LOOP_KEY = "clientflow.integrations_loop"
+DELIVERY_KEY = "clientflow.outbox_delivery"
+"""What sends an outbox message after its step committed (absent: mail is not set up)."""
 
 
 def init_service(app: Flask) -> Integrations:
@@ -59,7 +61,9 @@ def init_service(app: Flask) -> Integrations:
         app.extensions[LOOP_KEY] = loop
     if mail_configured(app.config):
         provider = provider_from_config(app.config)
-        handlers.mail.set_delivery(_delivery(engine, provider, celery))
+        deliver = _delivery(engine, provider, celery)
+        handlers.mail.set_delivery(deliver)
+        app.extensions[DELIVERY_KEY] = deliver
     app.extensions[SERVICE_KEY] = service
     return service
 
