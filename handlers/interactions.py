@@ -4,7 +4,9 @@ Providers deliver webhooks more than once, and one email may be recorded by
 two steps (the integrations log every email; the complaint's step puts a reply
 on its case), so an interaction with an ``external_id`` (the provider's id) is
 recorded once: whoever comes second completes the first record (fills what it
-lacks, overwrites nothing) instead of failing or adding a twin.
+lacks, overwrites nothing) instead of failing or adding a twin. Only its work
+changes hands: a step that puts it on a lead, deal or case it lacked makes it
+that step's (its instance and task), as a reply noted by its deal's process is.
 
 An email that starts a process is logged before that process has a case (an
 unknown sender's complaint opens one only once an agent links the customer), so
@@ -57,8 +59,20 @@ def log_interaction(ctx: StepContext, **params: Any) -> dict[str, Any]:
     p = {k: v for k, v in load(LogInteractionParams(), params).items() if v is not None}
     if "instance_id" in p:
         p.setdefault("task_id", "")  # another instance's: not the task of this step
+    unlinked = _records_it_lacks(ctx.session, p.get("external_id"))
     interaction, created = record_once(ctx.session, p, employee=ctx.user)
+    if not created and "instance_id" not in p and any(getattr(interaction, n) for n in unlinked):
+        # this step put a logged email or call on its lead, deal or case: the work is ours now
+        interaction.instance_id, interaction.task_id = ctx.instance_id, ctx.task_id
     return _result(interaction, created=created)
+
+
+def _records_it_lacks(session: Session, external_id: str | None) -> list[str]:
+    """The lead, deal and case links the interaction known by ``external_id`` has not got."""
+    known = by_external_id(session, external_id) if external_id else None
+    if known is None:
+        return []
+    return [name for name in ("lead_id", "deal_id", "case_id") if getattr(known, name) is None]
 
 
 def record_once(

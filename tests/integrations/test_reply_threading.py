@@ -160,12 +160,6 @@ def test_an_emailed_quote_reply_reaches_the_deal_and_is_on_the_timeline_once(
     assert [i["recipients"] for i in emails] == [[quote_email["From"]]] * 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crm.log_interaction completes the mailbox's record without overwriting, so it"
-    " keeps the integration_interaction instance that logged it; a case reply"
-    " (handlers.case_replies) relinks it to the case's own instance",
-)
 def test_the_merged_reply_names_the_deal_instance_that_noted_it(
     service: Integrations, engine: Engine, clock: ManualClock
 ) -> None:
