@@ -114,6 +114,8 @@ def thread_of(
     if replied is not None:
         case = lookups.open_case_by_id(session, replied.case_id) if replied.case_id else None
         quote = lookups.open_quote_by_id(session, replied.quote_id) if replied.quote_id else None
+        if quote is None and replied.deal_id and not case:  # the quote email, or one revised since
+            quote = lookups.open_quote_of_deal(session, replied.deal_id)
         if case or quote:
             return case, quote
     subject = fields.get("subject") or ""

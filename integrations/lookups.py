@@ -96,3 +96,13 @@ def open_quote_by_id(session: Session, quote_id: int) -> str | None:
     return session.scalar(
         sa.select(Quote.number).where(Quote.id == quote_id, Quote.status.in_(OPEN_QUOTE))
     )
+
+
+def open_quote_of_deal(session: Session, deal_id: int) -> str | None:
+    """The deal's newest open quote: what a reply to any email about the deal answers."""
+    return session.scalar(
+        sa.select(Quote.number)
+        .where(Quote.deal_id == deal_id, Quote.status.in_(OPEN_QUOTE))
+        .order_by(Quote.id.desc())
+        .limit(1)
+    )

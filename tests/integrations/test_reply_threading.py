@@ -8,6 +8,9 @@ puts the reply on the deal (``crm.log_interaction``) with the email's
 ``external_id`` (``reply_external_id`` in the ``quote_reply`` payload), so the
 timeline shows it once, linked to the deal.
 
+A reply that kept only its threading headers reaches the deal too: the quote
+email names the deal, whose newest open quote the reply answers.
+
 ``lead_reply`` by email is not here: an email is correlated to a lead only by
 ``In-Reply-To`` an outbox message about that lead, and no shipped process sends one.
 """
@@ -170,3 +173,28 @@ def test_the_merged_reply_names_the_deal_instance_that_noted_it(
     [reply] = inbound_emails(engine, deal.customer_id)
     assert (reply["external_id"], reply["deal_id"]) == ("email:quote-reply-3@vega.example", deal.id)
     assert reply["instance_id"] == iid
+
+
+def test_a_reply_by_its_headers_alone_reaches_the_deal_not_a_new_complaint(
+    service: Integrations, engine: Engine, clock: ManualClock
+) -> None:
+    deal, iid, number, quote_email = quote_being_worked(engine, clock, "revise")
+
+    send(  # the subject lost the quote number; In-Reply-To names the quote email
+        service,
+        email(
+            "Fine by us.",
+            sender=IVAN,
+            to=quote_email["From"],
+            subject="Re: your offer",
+            message_id="<quote-reply-4@vega.example>",
+            In_Reply_To=quote_email["Message-ID"],
+        ),
+    )
+
+    [reply] = [o for k, o in claims(engine).items() if k.endswith(":reply")]
+    assert (reply["outcome"], reply["instance_id"]) == ("delivered", iid)
+    assert not [k for k in claims(engine) if k.endswith(":start")]  # no complaint, no lead
+    [email_row] = inbound_emails(engine, deal.customer_id)
+    assert (email_row["deal_id"], email_row["instance_id"]) == (deal.id, iid)
+    assert number in engine.task(task(engine, iid, "review_revise_reply")["id"])["title"]
