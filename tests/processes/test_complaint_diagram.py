@@ -26,15 +26,21 @@ REVIEWS = {
     "review_take_over_reply": "support_leads",
     "review_refund_reply": "support",
     "review_call_proposal_contact": "support",
+    "review_respond_call": "support",
+    "review_resolve_call": "support",
+    "review_take_call_reply": "support",
+    "review_ask_score_reply": "support",
 }
 # every wait the customer may write (or call) during, and its catching boundary events
 WAITS = {
-    "respond": {"respond_reply"},
-    "resolve": {"resolve_reply"},
+    "respond": {"respond_reply", "respond_call"},
+    "resolve": {"resolve_reply", "resolve_call"},
     "respond_lead": {"respond_lead_reply"},
     "take_over": {"take_over_reply"},
     "approve_refund": {"refund_reply"},
     "call_proposal": {"call_proposal_reply", "call_proposal_call"},
+    "take_call": {"take_call_reply"},
+    "ask_score": {"ask_score_reply"},
 }
 
 
@@ -67,7 +73,12 @@ def test_the_diagram_draws_every_node_in_its_lane_and_events_on_borders() -> Non
     lanes = assert_drawn_in_lanes(path)
 
     for activity in ("respond", "resolve"):
-        path_nodes = {f"{activity}_reply", f"note_{activity}_reply", f"review_{activity}_reply"}
-        assert path_nodes | {f"end_{activity}_reply"} <= lanes["support"]
+        for kind in ("reply", "call"):
+            path_nodes = {
+                f"{activity}_{kind}",
+                f"note_{activity}_{kind}",
+                f"review_{activity}_{kind}",
+            }
+            assert path_nodes | {f"end_{activity}_{kind}"} <= lanes["support"]
     for review, lane in REVIEWS.items():
         assert review in lanes[lane], f"{review} is not in {lane}"
