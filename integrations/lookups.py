@@ -80,9 +80,14 @@ def open_case(session: Session, number: str) -> tuple[int, str] | None:
 
 
 def open_quote(session: Session, number: str) -> str | None:
-    return session.scalar(
-        sa.select(Quote.number).where(Quote.number == number.upper(), Quote.status.in_(OPEN_QUOTE))
-    )
+    """The open quote by this number; for one no longer open (a revision replaced it),
+    its deal's newest open quote, which is what the customer's answer is about now."""
+    row = session.execute(
+        sa.select(Quote.number, Quote.status, Quote.deal_id).where(Quote.number == number.upper())
+    ).first()
+    if row is None:
+        return None
+    return row.number if row.status in OPEN_QUOTE else open_quote_of_deal(session, row.deal_id)
 
 
 def open_case_by_id(session: Session, case_id: int) -> tuple[int, str] | None:

@@ -198,3 +198,30 @@ def test_a_reply_by_its_headers_alone_reaches_the_deal_not_a_new_complaint(
     [email_row] = inbound_emails(engine, deal.customer_id)
     assert (email_row["deal_id"], email_row["instance_id"]) == (deal.id, iid)
     assert number in engine.task(task(engine, iid, "review_revise_reply")["id"])["title"]
+
+
+def test_a_reply_naming_the_quote_a_revision_replaced_reaches_the_revised_one(
+    service: Integrations, engine: Engine, clock: ManualClock
+) -> None:
+    deal, iid, old_number, quote_email = quote_being_worked(engine, clock, "revise")
+    revised = {"lines": [{"sku": "CRM-SEAT", "qty": 12}], "revision_comment": "12 seats"}
+    complete(engine, iid, "revise", revised, "anna")
+    first, second = quotes(engine, deal.id)
+    assert (first.number, second.status) == (old_number, "sent") and first.status != "sent"
+
+    send(  # the customer answers the first email, which names the old quote
+        service,
+        email(
+            "Looks good now.",
+            sender=IVAN,
+            to=quote_email["From"],
+            subject=f"Re: {old_number}",
+            message_id="<quote-reply-5@vega.example>",
+        ),
+    )
+
+    [reply] = [o for k, o in claims(engine).items() if k.endswith(":reply")]
+    assert (reply["outcome"], reply["instance_id"]) == ("delivered", iid)
+    assert not [k for k in claims(engine) if k.endswith(":start")]
+    [email_row] = inbound_emails(engine, deal.customer_id)
+    assert (email_row["deal_id"], email_row["instance_id"]) == (deal.id, iid)

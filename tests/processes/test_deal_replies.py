@@ -81,6 +81,7 @@ def test_replies_while_the_quote_is_revised_go_to_the_owner(deals: Engine, deal_
         assert reply(deals, first.number, reply_text=text)["outcome"] == "delivered"
 
     assert [i.body for i in replies_on(deals, deal_id)] == [
+        "12 seats, please",  # the answer that asked for the revision is on the deal too
         "And a 5 % discount.",
         "Ship before May.",
     ]
