@@ -141,7 +141,7 @@ def test_a_call_while_the_resolution_and_the_refund_are_open_reaches_the_owner_o
 
     assert len(calls_logged(complaints, "CA5")) == 1
     reviews = [t for t in open_tasks(complaints, iid) if t["task"].startswith("review_")]
-    assert [(r["task"], r["assignee"]) for r in reviews] == [("review_resolve_call", "gena")]
+    assert [(r["title"], r["assignee"]) for r in reviews] == [(CALLED, "gena")]  # one, not two
     resolve(complaints, iid)
     complete(complaints, iid, "approve_refund", {"refund_decision": "approved"}, "egor")
     assert case_of(complaints, iid).status == CaseStatus.WAITING_CUSTOMER

@@ -28,6 +28,9 @@ REVIEWS = {
     "review_call_proposal_contact": "support",
     "review_respond_call": "support",
     "review_resolve_call": "support",
+    "review_respond_lead_call": "support_leads",
+    "review_take_over_call": "support_leads",
+    "review_refund_call": "support",
     "review_take_call_reply": "support",
     "review_ask_score_reply": "support",
 }
@@ -35,9 +38,9 @@ REVIEWS = {
 WAITS = {
     "respond": {"respond_reply", "respond_call"},
     "resolve": {"resolve_reply", "resolve_call"},
-    "respond_lead": {"respond_lead_reply"},
-    "take_over": {"take_over_reply"},
-    "approve_refund": {"refund_reply"},
+    "respond_lead": {"respond_lead_reply", "respond_lead_call"},
+    "take_over": {"take_over_reply", "take_over_call"},
+    "approve_refund": {"refund_reply", "refund_call"},
     "call_proposal": {"call_proposal_reply", "call_proposal_call"},
     "take_call": {"take_call_reply"},
     "ask_score": {"ask_score_reply"},
