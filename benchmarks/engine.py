@@ -13,9 +13,11 @@ Run ``python -m benchmarks.engine [--json] [--quick]`` or ``clientflow bench eng
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import sys
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -79,6 +81,8 @@ def run(*, json_output: bool = False, quick: bool = False) -> dict[str, Any]:
             engines["postgresql"] = stack.enter_context(postgresql_engine(pg_url))
         results = measure(engines, plan, ui)
     figures = _report.assemble(results, plan.rounds * plan.per_round, HISTORY, quick, notes)
+    for name, measured in results.items():
+        figures[f"{name}_start_cpu_us"] = round(measured["start_cpu_us"], 1)
     figures["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     figures["revision"] = code_revision()
     figures["machine"] = machine(results.get("postgresql", {}).get("server_version"), load)
@@ -125,6 +129,9 @@ def measure(engines: dict[str, Engine], plan: Plan, ui: Reporter) -> dict[str, d
         for name in engines:
             ops = [_bind(_complete, engine, task) for engine, task in tasks[name][chunk]]
             time_round(results[name]["complete"], ops, tick)
+    starts = {"ceiling": ceiling.start, **{n: _bind(_start, e) for n, e in engines.items()}}
+    for name, cpu in _cpu_per_start(starts, plan.per_round // 2).items():
+        results[name]["start_cpu_us"] = cpu
     for name, engine in engines.items():
         label = "PostgreSQL" if name == "postgresql" else "SQLite"
         figures = results[name]
@@ -136,6 +143,24 @@ def measure(engines: dict[str, Engine], plan: Plan, ui: Reporter) -> dict[str, d
             }
             figures["server_version"] = server_version(engine)
     return results
+
+
+def _cpu_per_start(targets: dict[str, Callable[[], Any]], count: int) -> dict[str, float]:
+    """CPU time of this thread per start (µs), in untimed passes after the timed rounds.
+
+    Unlike wall time, it leaves out waiting for the server and most of what
+    other work on the machine does, so it shows what a start costs us. Three
+    passes, the targets in turn; the median of each target's passes.
+    """
+    passes: dict[str, list[float]] = {name: [] for name in targets}
+    for _ in range(3):
+        for name, start in targets.items():
+            gc.collect()
+            cpu = time.thread_time()
+            for _ in range(count):
+                start()
+            passes[name].append((time.thread_time() - cpu) / count * 1e6)
+    return {name: statistics.median(values) for name, values in passes.items()}
 
 
 def _warm_up_ceiling(ceiling: Ceiling, count: int) -> None:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,22 +32,15 @@ class AutocommitConnections:
         self._kept: deque[tuple[Any, float]] = deque()
         self._pid = os.getpid()
 
-    @contextmanager
-    def connection(self) -> Iterator[Any]:
-        """A pooled connection (``PoolProxiedConnection``); invalidated if it failed as one."""
-        pooled, since = self._take()
-        try:
-            yield pooled
-        except sa.exc.OperationalError as exc:
-            pooled.invalidate(exc)  # perhaps a lost connection: never hand it out again
-            pooled.close()
-            raise
-        except BaseException:
-            self._keep(pooled, since)  # a failed statement rolled back by itself
-            raise
-        self._keep(pooled, since)
+    def connection(self) -> _Checkout:
+        """A pooled connection (``PoolProxiedConnection``) for one ``with`` block.
 
-    def _take(self) -> tuple[Any, float]:
+        Invalidated if it failed as a connection (``OperationalError``).
+        """
+        return _Checkout(self)
+
+    def take(self) -> tuple[Any, float]:
+        """A kept connection younger than ``RETURN_AFTER``, else one from the pool."""
         if os.getpid() != self._pid:  # a forked child: the parent's connections are not ours
             self._kept, self._pid, self._engine = deque(), os.getpid(), None
         now = time.monotonic()
@@ -62,7 +53,8 @@ class AutocommitConnections:
                 return pooled, since
             pooled.close()
 
-    def _keep(self, pooled: Any, since: float) -> None:
+    def keep(self, pooled: Any, since: float) -> None:
+        """Back among the kept connections (or to the pool when enough are kept)."""
         if len(self._kept) < KEEP and pooled.is_valid:
             self._kept.append((pooled, since))
         else:
@@ -80,3 +72,24 @@ class AutocommitConnections:
             self._kept.pop()[0].close()
         if self._engine is not None:
             self._engine.dispose()
+
+
+class _Checkout:
+    """``with connections.connection() as pooled``: a class, not a generator (cheaper per step)."""
+
+    __slots__ = ("_owner", "_pooled", "_since")
+
+    def __init__(self, owner: AutocommitConnections) -> None:
+        self._owner = owner
+
+    def __enter__(self) -> Any:
+        self._pooled, self._since = self._owner.take()
+        return self._pooled
+
+    def __exit__(self, kind: Any, exc: BaseException | None, _tb: Any) -> None:
+        pooled = self._pooled
+        if isinstance(exc, sa.exc.OperationalError):
+            pooled.invalidate(exc)  # perhaps a lost connection: never hand it out again
+            pooled.close()
+            return
+        self._owner.keep(pooled, self._since)  # a failed statement rolled back by itself

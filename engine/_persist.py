@@ -222,6 +222,8 @@ def _title(template: str, data: dict[str, Any]) -> str:
 
 
 def _jobs(step: Step, after: _snapshot.Snapshot, writes: Writes) -> None:
+    if not after.timers and not step.before.timers:
+        return
     gone = [tid for tid in step.before.timers if tid not in after.timers]
     if gone:
         writes.delete(_J, {"id": gone})

@@ -64,7 +64,7 @@ def run(
     would have sent ``BEGIN`` first, the ``BEGIN`` goes with the statement.
     With ``commit`` the transaction is committed in the same round trip.
     """
-    values = encode(params)
+    values = encode(params)  # before anything else: Unsupported must leave the connection as it was
     pgconn = connection.pgconn
     if CHECKED_KEY not in info:
         if pgconn.parameter_status(b"client_encoding") != b"UTF8":
@@ -110,25 +110,53 @@ def _execute(
     return _raise_for(result, connection)
 
 
+class Encoded(Sequence[Any]):
+    """A statement's parameters, already written as text (``text``, see :func:`text`).
+
+    Whoever builds the parameters can write each one as text while it has it
+    at hand, in one pass; the values themselves, which psycopg needs if it
+    runs the statement instead (see :class:`Unsupported`), are made from
+    ``values`` only when something asks for them.
+    """
+
+    __slots__ = ("_made", "_values", "text")
+
+    def __init__(self, text: list[bytes | None], values: Callable[[], list[Any]]) -> None:
+        self.text = text
+        self._values = values
+        self._made: list[Any] | None = None
+
+    def values(self) -> list[Any]:
+        if self._made is None:
+            self._made = self._values()
+        return self._made
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.values()[index]
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def __repr__(self) -> str:
+        return repr(self.values())
+
+
 def encode(params: Sequence[Any]) -> list[bytes | None]:
     """The parameters as text, as PostgreSQL reads them (the statement casts each)."""
-    plain = _PLAIN
+    if type(params) is Encoded:
+        return params.text
+    plain = PLAIN
     out: list[bytes | None] = []
-    moment: Any = _NOTHING
-    moment_text: bytes | None = None
     for value in params:
-        if value is moment:  # a step writes its one timestamp many times
-            out.append(moment_text)
-            continue
         write = plain.get(type(value))
-        text = write(value) if write is not None else _text(value)
-        if type(value) is datetime:
-            moment, moment_text = value, text
-        out.append(text)
+        out.append(write(value) if write is not None else _text(value))
     return out
 
 
-_NOTHING = object()
+def text(value: Any) -> bytes | None:
+    """One parameter as text (``None``: NULL); :class:`Unsupported` if text cannot carry it."""
+    write = PLAIN.get(type(value))
+    return write(value) if write is not None else _text(value)
 
 
 def _str(value: str) -> bytes:
@@ -141,21 +169,36 @@ def _isoformat(value: date) -> bytes:
     return value.isoformat().encode()
 
 
-_PLAIN: dict[type, Callable[[Any], bytes | None]] = {
+_last_moment: tuple[datetime | None, bytes] = (None, b"")
+
+
+def _moment(value: datetime) -> bytes:
+    """A step writes its one timestamp many times: the last one's text is kept."""
+    global _last_moment
+    last = _last_moment  # one tuple, so that threads never see a moment with another's text
+    if last[0] is value:
+        return last[1]
+    written = value.isoformat().encode()
+    _last_moment = (value, written)
+    return written
+
+
+PLAIN: dict[type, Callable[[Any], bytes | None]] = {
     type(None): lambda _: None,
     str: _str,
     int: lambda v: b"%d" % v,
-    UUID: lambda v: str(v).encode(),
-    datetime: _isoformat,
+    UUID: lambda v: b"%032x" % v.int,  # PostgreSQL reads a uuid without its hyphens too
+    datetime: _moment,
     date: _isoformat,
     bool: lambda v: b"t" if v else b"f",
     float: lambda v: repr(v).encode(),
     Decimal: lambda v: str(v).encode(),
 }
+"""How :func:`text` writes each type it knows (the rest: :func:`_text`)."""
 
 
 def _text(value: Any) -> bytes | None:
-    """What :data:`_PLAIN` does not list: enums, ``str`` subclasses, arrays."""
+    """What :data:`PLAIN` does not list: enums, ``str`` subclasses, arrays."""
     if isinstance(value, enum.Enum):
         value = value.value  # psycopg would send an enum's name
     elif isinstance(value, str):
@@ -164,7 +207,7 @@ def _text(value: Any) -> bytes | None:
         value = _array(value)
     else:
         raise Unsupported(type(value).__name__)
-    write = _PLAIN.get(type(value))
+    write = PLAIN.get(type(value))
     return write(value) if write is not None else _text(value)
 
 
@@ -174,7 +217,7 @@ def _array(values: Sequence[Any]) -> str:
     for value in values:
         if type(value) in (list, tuple):
             raise Unsupported("nested array")
-        write = _PLAIN.get(type(value))
+        write = PLAIN.get(type(value))
         item = write(value) if write is not None else _text(value)
         if item is None:
             items.append("NULL")

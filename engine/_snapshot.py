@@ -31,8 +31,9 @@ class Snapshot:
 
 
 def take(workflow: BpmnWorkflow, version: ParsedVersion) -> Snapshot:
+    ready = TaskState.READY
     user_tasks = frozenset(
-        t.id for t in _all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual
+        [t.id for t in _all_tasks(workflow) if t._state == ready and t.task_spec.manual]
     )
     timers: dict[UUID, tuple[str, datetime]] = {}
     waits: set[tuple[str, str]] = set()

@@ -56,17 +56,18 @@ def dumps(workflow: BpmnWorkflow) -> str:
     tasks = workflow.tasks
     positions = {tid: n for n, tid in enumerate(tasks)}
     last = workflow.last_task
+    events = workflow.bpmn_events
     state = {
         "format": STATE_FORMAT,
-        "data": reg.convert(reg.clean(workflow.data)),
+        "data": _convert_data(workflow.data),
         "correlations": workflow.correlations,
         "last_task": positions.get(last.id, str(last.id)) if last is not None else None,
         "success": workflow.success,
         "completed": workflow.completed,
-        "tasks": _state_tasks.dump(tasks, _convert_data, reg.convert),
+        "tasks": _state_tasks.dump(tasks, positions, _convert_data, _convert_any),
         "root": positions[workflow.task_tree.id],
         "subprocesses": {str(k): reg.convert(sp) for k, sp in workflow.subprocesses.items()},
-        "bpmn_events": reg.convert(workflow.bpmn_events),
+        "bpmn_events": reg.convert(events) if events else [],
     }
     try:
         return orjson.dumps(state, default=_json_default, option=_OPTIONS).decode()
@@ -81,6 +82,13 @@ def _convert_data(data: dict[str, Any]) -> dict[str, Any]:
         return data
     converted: dict[str, Any] = _REGISTRY.convert(_REGISTRY.clean(data))
     return converted
+
+
+def _convert_any(value: Any) -> Any:
+    """A task's internal data for storage: registered types tagged (nothing dropped)."""
+    if type(value) is dict and all(type(v) in _PLAIN for v in value.values()):
+        return value
+    return _REGISTRY.convert(value)
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})

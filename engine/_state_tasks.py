@@ -29,30 +29,33 @@ from SpiffWorkflow.util.task import TaskState
 Convert = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def dump(tasks: dict[UUID, Any], convert: Convert, convert_any: Callable[[Any], Any]) -> list[Any]:
-    """The rows of ``tasks`` (one workflow's) in their order; ``convert`` prepares task data."""
-    index = {tid: n for n, tid in enumerate(tasks)}
+def dump(
+    tasks: dict[UUID, Any],
+    index: dict[UUID, int],
+    convert: Convert,
+    convert_any: Callable[[Any], Any],
+) -> list[Any]:
+    """The rows of ``tasks`` (one workflow's) in their order; ``convert`` prepares task data.
+
+    ``index`` maps each task id to its position. Ids stay ``UUID`` objects:
+    orjson writes them as the same text ``str()`` gives, in C.
+    """
     rows = []
-    for task in tasks.values():
+    get = index.get
+    ordered = list(tasks.values())
+    for task in ordered:
         parent_id = task._parent
-        parent = tasks.get(parent_id) if parent_id is not None else None
-        data = task.data
-        if parent is None:
-            stored: Any = convert(data)
-        elif data:
-            before = parent.data
-            updates = {k: v for k, v in data.items() if k not in before or before[k] != v}
-            deletions = [k for k in before if k not in data]
-            stored = [convert(updates), deletions] if updates or deletions else 0
+        parent = None if parent_id is None else get(parent_id)
+        if parent is None:  # the root (or, with an id, a task of another workflow)
+            stored = convert(task.data)
         else:
-            stored = [{}, list(parent.data)] if parent.data else 0
+            stored = _delta(task.data, ordered[parent].data, convert)
         internal = task.internal_data
-        children = [index.get(c, c) for c in task._children]
         rows.append(
             [
-                str(task.id),
-                None if parent_id is None else index.get(parent_id, parent_id),
-                children,
+                task.id,
+                parent_id if parent is None else parent,
+                [get(c, c) for c in task._children],
                 task._state,
                 task.task_spec.name,
                 task.last_state_change,
@@ -62,6 +65,15 @@ def dump(tasks: dict[UUID, Any], convert: Convert, convert_any: Callable[[Any], 
             ]
         )
     return rows
+
+
+def _delta(data: dict[str, Any], before: dict[str, Any], convert: Convert) -> Any:
+    """``0`` when ``data`` equals ``before``, else ``[updates, deletions]`` against it."""
+    if data == before:
+        return 0
+    updates = {k: v for k, v in data.items() if k not in before or before[k] != v}
+    deletions = [k for k in before if k not in data]
+    return [convert(updates), deletions] if updates or deletions else 0
 
 
 def load(workflow: Any, rows: list[list[Any]], restore: Callable[[Any], Any]) -> list[Any]:

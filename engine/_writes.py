@@ -14,6 +14,7 @@ SQLite runs the same writes as ordinary statements in the step's transaction.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from . import _json
+from . import _json, _pq
 from ._db import Database
 from .models import ProcessVersion
 
@@ -126,35 +127,42 @@ def _guarded_insert(table: sa.Table, names: tuple[str, ...]) -> Any:
 # -- PostgreSQL: one statement ---------------------------------------------------------------
 
 
-def pg_statement(writes: Writes) -> tuple[str, list[Any]]:
+def pg_statement(writes: Writes) -> tuple[str, Sequence[Any]]:
     """The writes as one SQL statement with ``%s`` parameters, and its parameters.
 
     The statement returns one row when it wrote, none when the guard refused.
     Its text depends only on the shape of the writes (which tables, which
     columns, how many rows), so it is built once per shape, repeats from step
     to step, and is prepared on the server once per connection (see ``_pq``).
+    The parameters come already written as text (``_pq.Encoded``), unless a
+    value cannot be (then they are the values, for psycopg).
     """
     shape = _shape(writes)
     sql = _STATEMENTS.get(shape)
     if sql is None:
         sql = _STATEMENTS[shape] = _build(writes)
-    return sql, _params(writes)
+    try:
+        text = _texts(writes)
+    except _pq.Unsupported:  # psycopg runs it (see _pq); it asks for the values themselves
+        return sql, _params(writes)
+    return sql, _pq.Encoded(text, lambda: _params(writes))
 
 
 _STATEMENTS: dict[tuple[Any, ...], str] = {}
 
 
 def _shape(writes: Writes) -> tuple[Any, ...]:
-    guard = writes.guard
+    guard, deletes, updates, upserts = writes.guard, writes.deletes, writes.updates, writes.upserts
     return (
         (guard.table.name, tuple(guard.row)) if guard is not None else None,
         tuple(
-            (t.name, tuple(w), tuple(isinstance(v, list) for v in w.values()))
-            for t, w in writes.deletes
-        ),
-        tuple((t.name, tuple(v)) for t, _, v in writes.updates),
-        tuple((t.name, len(rows), tuple(rows[0])) for t, rows in writes.upserts),
-        tuple((t.name, len(rows), tuple(rows[0])) for t, rows in writes.inserts),
+            (t.name, tuple(w), tuple(isinstance(v, list) for v in w.values())) for t, w in deletes
+        )
+        if deletes
+        else (),
+        tuple((t.name, tuple(v)) for t, _, v in updates) if updates else (),
+        tuple((t.name, len(rows), tuple(rows[0])) for t, rows in upserts) if upserts else (),
+        tuple([(t.name, len(rows), tuple(rows[0])) for t, rows in writes.inserts]),
     )
 
 
@@ -195,6 +203,50 @@ def _values(table: sa.Table, row: dict[str, Any], names: Any) -> list[Any]:
             value = value.value  # psycopg would send an enum's name
         values.append(value)
     return values
+
+
+def _texts(writes: Writes) -> list[bytes | None]:
+    """What :func:`_params` returns, each value written as text (``_pq.text``) in the same pass."""
+    text = _pq.text
+    out: list[bytes | None] = []
+    guard = writes.guard
+    if guard is not None:
+        out += (text(guard.key), text(guard.version))
+    for _, where in writes.deletes:
+        out += map(text, where.values())
+    for table, key, values in writes.updates:
+        _row_texts(table, tuple(values), [values], out)
+        out.append(text(key))
+    for table, rows in writes.upserts:
+        _row_texts(table, tuple(rows[0]), rows, out)
+    if guard is not None:
+        _row_texts(guard.table, tuple(guard.row), [guard.row], out)
+    for table, rows in writes.inserts:
+        _row_texts(table, tuple(rows[0]), rows, out)
+    return out
+
+
+def _row_texts(
+    table: sa.Table, names: tuple[str, ...], rows: list[dict[str, Any]], out: list[bytes | None]
+) -> None:
+    """Append each row's values of ``names`` as text: what ``_pq.text`` does, inlined."""
+    json_columns = _json_columns(table)
+    plain = _pq.PLAIN
+    add = out.append
+    for row in rows:
+        for name in names:
+            value = row[name]
+            if value is None:
+                add(None)
+            elif name in json_columns:
+                add(_json.dumps(value).encode())  # integers beyond 64 bits too
+            elif isinstance(value, str):  # a StrEnum too: its text is its value
+                if "\0" in value:
+                    raise _pq.Unsupported("NUL in text")
+                add(str.encode(value))
+            else:
+                write = plain.get(type(value))
+                add(write(value) if write is not None else _pq.text(value))
 
 
 _PLAIN = frozenset({str, int, float, bool})

@@ -13,14 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
 
-from engine import Database, Engine, _pq, add_user
-from engine.models import InstanceStatus
+from engine import Database, Engine, _pq, _writes, add_user
+from engine.models import AuditEntry, Instance, InstanceStatus, WorkItem, WorkItemStatus
 
 from ..conftest import bundle
 
@@ -86,13 +86,13 @@ def test_encode_writes_what_postgresql_reads() -> None:
         b"1.10",
         b"2026-01-02T03:04:05.000600+00:00",
         b"2026-01-02",
-        b"12345678-1234-5678-1234-567812345678",
+        b"12345678123456781234567812345678",  # PostgreSQL reads a uuid without hyphens too
     ]
     text = b"2026-01-02T03:04:05.000600+00:00"
     assert _pq.encode([None, moment, None, moment, 0]) == [None, text, None, text, b"0"]
     assert _pq.encode([InstanceStatus.RUNNING]) == [b"running"]
     assert _pq.encode([[uid, None, 'x"\\y']]) == [
-        b'{"12345678-1234-5678-1234-567812345678",NULL,"x\\"\\\\y"}'
+        b'{"12345678123456781234567812345678",NULL,"x\\"\\\\y"}'
     ]
 
 
@@ -100,6 +100,58 @@ def test_encode_writes_what_postgresql_reads() -> None:
 def test_what_text_cannot_carry_goes_to_psycopg(value: Any) -> None:
     with pytest.raises(_pq.Unsupported):
         _pq.encode([value])
+
+
+def _writes_of_every_kind(note: str) -> _writes.Writes:
+    """Writes as a step makes them: a guarded row, updates, deletes, an upsert, inserts."""
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    uid = UUID("12345678-1234-5678-1234-567812345678")
+    instance = cast(sa.Table, Instance.__table__)
+    items = cast(sa.Table, WorkItem.__table__)
+    audit = cast(sa.Table, AuditEntry.__table__)
+    guarded = {"id": uid, "status": InstanceStatus.RUNNING, "state": note, "updated_at": now}
+    writes = _writes.Writes(guard=_writes.Guard(instance, guarded, "simple", 3))
+    writes.delete(items, {"id": [uid, uid], "status": WorkItemStatus.OPEN})
+    writes.update(items, uid, {"status": WorkItemStatus.DONE, "completed_at": now})
+    writes.upsert(items, [{"id": uid, "priority": 7, "due_at": None}])
+    entry = {"instance_id": uid, "at": now, "action": "x", "detail": note, "after": None}
+    wide = {"n": 2**70, "d": Decimal("1.10"), "when": now, "s": note}
+    writes.insert(audit, [entry, {**entry, "after": wide}, {**entry, "at": datetime.now(UTC)}])
+    return writes
+
+
+def test_a_steps_parameters_are_written_once_as_encode_would() -> None:
+    """The writes' text is made while their values are at hand; psycopg gets the values."""
+    writes = _writes_of_every_kind(TRICKY)
+    sql, params = _writes.pg_statement(writes)
+    values = _writes._params(writes)
+    assert isinstance(params, _pq.Encoded)
+    assert sql.count("%s") == len(params) == len(values)
+    assert params.text == _pq.encode(values)
+    assert list(params) == values  # what psycopg adapts if it runs the statement instead
+    assert any(b'{"n":1180591620717411303424,' in (t or b"") for t in params.text)  # exactly
+
+
+def test_a_value_text_cannot_carry_leaves_the_step_to_psycopg() -> None:
+    writes = _writes_of_every_kind("nul\0inside")
+    _, params = _writes.pg_statement(writes)
+    assert not isinstance(params, _pq.Encoded)
+    assert params == _writes._params(writes)
+
+
+@pytest.mark.postgres
+def test_postgresql_reads_the_text_as_the_values(pg_url: str) -> None:
+    db = Database(pg_url)
+    uid = UUID("12345678-1234-5678-1234-567812345678")
+    moment = datetime(2026, 1, 2, 3, 4, 5, 600, tzinfo=UTC)
+    try:
+        row = db.execute_direct(
+            "SELECT %s::uuid::text, (%s::uuid[])[2]::text, %s::timestamptz = %s, %s::text",
+            [uid, [None, uid], moment, "2026-01-02 03:04:05.0006+00", InstanceStatus.RUNNING],
+        )
+    finally:
+        db.dispose()
+    assert row == [str(uid).encode(), str(uid).encode(), b"t", b"running"]
 
 
 @dataclass
