@@ -45,3 +45,23 @@ class Instance(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+STATE_LZ4 = "ALTER TABLE process_instance ALTER COLUMN state SET COMPRESSION lz4"
+"""States of real processes are 8-11 kB, so PostgreSQL compresses one on every step;
+lz4 costs about half of the default pglz's server CPU there (144 against 258 us)."""
+
+
+def lz4_available(bind: sa.Connection) -> bool:
+    """Whether ``bind`` is a PostgreSQL (14 or later) built with lz4."""
+    if bind.dialect.name != "postgresql" or (bind.dialect.server_version_info or (0,)) < (14,):
+        return False
+    query = "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+    return bool(bind.exec_driver_sql(query).scalar())
+
+
+@sa.event.listens_for(Instance.__table__, "after_create")
+def _state_lz4(_table: sa.Table, bind: sa.Connection, **_kw: object) -> None:
+    """A new table gets lz4 at once (``create_all``, as ``init-db`` does)."""
+    if lz4_available(bind):
+        bind.exec_driver_sql(STATE_LZ4)

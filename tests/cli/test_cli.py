@@ -16,6 +16,7 @@ from clientflow_cli.main import cli
 from clientflow_cli.migrations import alembic_config
 from engine import Engine, check_password, user_for_token
 from engine.models import Group, Membership, User
+from engine.models.instance import lz4_available
 
 BPMN = Path(__file__).parents[1] / "engine" / "bpmn"
 LINK_EVENT = """<?xml version="1.0" encoding="UTF-8"?>
@@ -103,6 +104,25 @@ def test_migrate_builds_the_schema_the_models_describe(url: str) -> None:
     # fails when a model changed without a migration: add one with
     # alembic -c clientflow_cli/migrations/alembic.ini revision --autogenerate -m "..."
     command.check(alembic_config(url))
+
+
+def test_migrate_compresses_instance_states_with_lz4_on_postgresql(
+    monkeypatch: pytest.MonkeyPatch, pg_url: str
+) -> None:
+    monkeypatch.setenv("CLIENTFLOW_DATABASE_URL", pg_url)
+    ok(run("migrate"))
+    engine = Engine(pg_url)
+    try:
+        with engine.db.engine.connect() as conn:
+            if not lz4_available(conn):
+                pytest.skip("this PostgreSQL is older than 14 or built without lz4")
+            compression = conn.exec_driver_sql(
+                "SELECT attcompression FROM pg_attribute "
+                "WHERE attrelid = 'process_instance'::regclass AND attname = 'state'"
+            ).scalar()
+        assert compression == "l"
+    finally:
+        engine.db.dispose()
 
 
 def test_migrate_takes_over_a_database_made_by_init_db(sqlite_url: str) -> None:
