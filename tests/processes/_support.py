@@ -121,3 +121,13 @@ def get(engine: Engine, model: type[crm.Base], record_id: int) -> Any:
 def rows(engine: Engine, query: Any) -> list[Any]:
     with engine.session() as session:
         return list(session.scalars(query))
+
+
+def reviews(engine: Engine, iid: str) -> list[dict[str, Any]]:
+    """The open "customer wrote/called" tasks of the instance."""
+    return [t for t in open_tasks(engine, iid) if t["task"].startswith("review_")]
+
+
+def messages(engine: Engine, iid: str) -> int:
+    """How many messages the instance has taken (its audit trail's ``message`` steps)."""
+    return [a for a, _t in actions(engine, iid)].count("message")

@@ -16,14 +16,9 @@ from crm.models import CaseStatus, InteractionKind
 from engine import Engine, ManualClock
 
 from ._complaints import case_of, customer_replies, phone, recorded_by, resolve, respond, start
-from ._support import actions, complete, done_tasks, open_tasks, task
+from ._support import actions, complete, done_tasks, open_tasks, reviews, task
 
 CALLED = "Vega LLC called about CASE-000001"
-
-
-def reviews(engine: Engine, iid: str) -> list[dict]:
-    """The open "customer wrote/called" tasks of the instance."""
-    return [t for t in open_tasks(engine, iid) if t["task"].startswith("review_")]
 
 
 def calls(engine: Engine, iid: str) -> list[tuple[str, str | None]]:

@@ -27,7 +27,7 @@ from ._complaints import (
     respond,
     start,
 )
-from ._support import actions, complete, done_tasks, open_tasks, rows, task
+from ._support import actions, complete, done_tasks, messages, open_tasks, rows, task
 
 CALLED = "Vega LLC called about CASE-000001"
 
@@ -50,10 +50,6 @@ def telephony_logs(engine: Engine, case: Case, call_id: str) -> int:
 def calls_logged(engine: Engine, call_id: str) -> list[Interaction]:
     query = sa.select(Interaction).where(Interaction.external_id == f"call:{call_id}")
     return rows(engine, query)
-
-
-def messages(engine: Engine, iid: str) -> int:
-    return [a for a, _t in actions(engine, iid)].count("message")
 
 
 def test_a_call_before_the_first_response_reaches_the_queue_and_the_sla_keeps_running(

@@ -26,18 +26,9 @@ from ._complaints import (
     seed_customer,
     start,
 )
-from ._support import actions, complete, done_tasks, open_tasks, rows, task
+from ._support import complete, done_tasks, messages, open_tasks, reviews, rows, task
 
 WROTE = "Vega LLC wrote about CASE-000001"
-
-
-def reviews(engine: Engine, iid: str) -> list[dict]:
-    """The open "customer wrote" tasks of the instance."""
-    return [t for t in open_tasks(engine, iid) if t["task"].startswith("review_")]
-
-
-def messages(engine: Engine, iid: str) -> int:
-    return [a for a, _t in actions(engine, iid)].count("message")
 
 
 def test_a_reply_while_a_lead_takes_over_the_first_response_goes_to_the_leads(

@@ -17,7 +17,7 @@ from engine import Engine
 
 from ._complaints import MAILBOX_BPMN
 from ._deals import APPROVE, quotes, reply, start
-from ._support import actions, complete, done_tasks, get, open_tasks, rows, task
+from ._support import actions, complete, done_tasks, get, messages, reviews, rows, task
 
 
 def replies_on(engine: Engine, deal_id: int) -> list[Interaction]:
@@ -26,14 +26,6 @@ def replies_on(engine: Engine, deal_id: int) -> list[Interaction]:
         Interaction.deal_id == deal_id, Interaction.direction == Direction.INBOUND
     )
     return rows(engine, query.order_by(Interaction.id))
-
-
-def reviews(engine: Engine, iid: str) -> list[dict]:
-    return [t for t in open_tasks(engine, iid) if t["task"].startswith("review_")]
-
-
-def messages(engine: Engine, iid: str) -> int:
-    return [a for a, _t in actions(engine, iid)].count("message")
 
 
 def mailbox_logs(engine: Engine, customer_id: int, message_id: str, text: str) -> int:
