@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 
 SMTP_URL_ENV = "CLIENTFLOW_SMTP_URL"
 MAIL_FROM_ENV = "CLIENTFLOW_MAIL_FROM"
+SALES_FROM_ENV = "CLIENTFLOW_SALES_FROM"
 DEFAULT_FROM = "support@demo.clientflow.test"
+DEFAULT_SALES_FROM = "sales@demo.clientflow.test"
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
@@ -150,10 +152,20 @@ def _retry_at(attempts: int) -> datetime | None:
     return datetime.now(UTC) + delay
 
 
+def default_sender(message: OutboxMessage) -> str:
+    """Sales mail (a quote, a deal, a lead, a campaign) comes from the sales address, the
+    rest from support's: an answer that loses its threading still reaches the right team."""
+    if message.case_id is None and (
+        message.quote_id or message.deal_id or message.lead_id or message.campaign_id
+    ):
+        return os.environ.get(SALES_FROM_ENV) or DEFAULT_SALES_FROM
+    return os.environ.get(MAIL_FROM_ENV) or DEFAULT_FROM
+
+
 def as_email(message: OutboxMessage) -> EmailMessage:
     """The RFC 5322 message of an outbox row, with its own Message-ID and thread headers."""
     email = EmailMessage()
-    email["From"] = message.sender or os.environ.get(MAIL_FROM_ENV) or DEFAULT_FROM
+    email["From"] = message.sender or default_sender(message)
     email["To"] = message.recipient
     if message.cc:
         email["Cc"] = ", ".join(message.cc)

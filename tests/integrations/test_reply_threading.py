@@ -89,6 +89,7 @@ def quote_being_worked(
     [quote] = quotes(engine, deal_id)
     assert quote.number.startswith("Q-") and quote.status == "sent"
     assert quote_email["To"] == "ivan@vega.example"
+    assert quote_email["From"] == "sales@demo.clientflow.test"  # sales mail, sales' address
     assert quote_email["Subject"] == f"Commercial offer {quote.number}"
     if wait == "revise":
         changes = {"customer_decision": "changes", "customer_comment": "12 seats, please"}

@@ -118,7 +118,7 @@ def test_a_reply_to_the_acknowledgement_lands_on_the_same_case(
         relay = delivery.SmtpRelay.from_url(f"smtp://127.0.0.1:{relay_port}")
         assert delivery.deliver_due(engine.db, relay.send) == {"sent": 1}
     [ack] = captured.messages
-    assert ack["To"] == "maria@example.com"
+    assert (ack["To"], ack["From"]) == ("maria@example.com", "support@demo.clientflow.test")
     assert ack["Subject"] == f"[{case_number}] We have received your complaint"
     assert case_number.startswith("CASE-") and case_number in ack.get_content()
 
