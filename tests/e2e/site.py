@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,10 +84,11 @@ class QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
-def serve(url: str) -> Iterator[Site]:
-    """The web app over ``url`` on a free port, in a server thread (as ``clientflow serve``)."""
+def serve(url: str, config: Mapping[str, Any] | None = None) -> Iterator[Site]:
+    """The web app over ``url`` on a free port, in a server thread (as ``clientflow serve``),
+    with ``config`` added to the app's configuration (e.g. ``HOOK_SECRET``)."""
     engine = build_engine(url)
-    app = create_app(engine, {"TESTING": True})
+    app = create_app(engine, {"TESTING": True, **(config or {})})
     httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
