@@ -17,9 +17,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from ..auth.forms import LANGUAGE_CHOICES
+
 NAME = Regexp(r"^[a-z0-9][a-z0-9_.-]{1,99}$", message=_l("lower-case letters, digits, _ . -"))
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("an address like anna@example.com"))
-LANGUAGE_CHOICES = [("en", "English"), ("ru", "Русский")]
 CALENDAR_EXAMPLE = {
     "timezone": "Europe/Moscow",
     "working_hours": {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},

@@ -14,6 +14,7 @@ import json
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice
 
 from engine import (
     LastAdmin,
@@ -48,8 +49,8 @@ def users() -> Page:
     engine = current_engine()
     everyone = directory.users(engine)
     form = UserForm()
-    form.groups.choices = [(g["name"], g["name"]) for g in directory.groups(engine)]
-    form.manager.choices = [("", "-")] + [(u["username"], u["username"]) for u in everyone]
+    form.groups.choices = [SelectChoice(g["name"]) for g in directory.groups(engine)]
+    form.manager.choices = [SelectChoice("", "-")] + [SelectChoice(u["username"]) for u in everyone]
     if request.method == "GET":
         _fill_user(form, everyone, request.args.get("edit"))
         return render_template("admin/users.html", form=form, users=everyone)
@@ -90,10 +91,12 @@ def groups() -> Page:
     engine = current_engine()
     all_groups = directory.groups(engine)
     form = GroupForm()
-    form.calendar.choices = [("", _("24x7 (no calendar)"))] + [
-        (c["name"], c["name"]) for c in directory.calendars(engine)
+    form.calendar.choices = [SelectChoice("", _("24x7 (no calendar)"))] + [
+        SelectChoice(c["name"]) for c in directory.calendars(engine)
     ]
-    form.manager.choices = [("", "-")] + [(u, u) for u in directory.user_names(engine)]
+    form.manager.choices = [SelectChoice("", "-")] + [
+        SelectChoice(u) for u in directory.user_names(engine)
+    ]
     if request.method == "GET":
         found = next((g for g in all_groups if g["name"] == request.args.get("edit")), None)
         if found is not None:
