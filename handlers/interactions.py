@@ -5,8 +5,9 @@ two steps (the integrations log every email; the complaint's step puts a reply
 on its case), so an interaction with an ``external_id`` (the provider's id) is
 recorded once: whoever comes second completes the first record (fills what it
 lacks, overwrites nothing) instead of failing or adding a twin. Only its work
-changes hands: a step that puts it on a lead, deal or case it lacked makes it
-that step's (its instance and task), as a reply noted by its deal's process is.
+changes hands: the process that notes it (a deal's reply, a lead's) makes it
+that step's (its instance and task); the mailbox's and the telephony's logger
+passes ``keep_owner`` and never takes it over, whichever comes first.
 
 An email that starts a process is logged before that process has a case (an
 unknown sender's complaint opens one only once an agent links the customer), so
@@ -52,6 +53,7 @@ class LogInteractionParams(InteractionSchema):
     occurred_at = utc_datetime(allow_none=True)
     instance_id = fields.String(allow_none=True, validate=validate.Length(1, 64))
     task_id = fields.String(allow_none=True, validate=validate.Length(1, 64))
+    keep_owner = fields.Boolean(load_default=False)
 
 
 def log_interaction(ctx: StepContext, **params: Any) -> dict[str, Any]:
@@ -59,20 +61,12 @@ def log_interaction(ctx: StepContext, **params: Any) -> dict[str, Any]:
     p = {k: v for k, v in load(LogInteractionParams(), params).items() if v is not None}
     if "instance_id" in p:
         p.setdefault("task_id", "")  # another instance's: not the task of this step
-    unlinked = _records_it_lacks(ctx.session, p.get("external_id"))
+    keep_owner = p.pop("keep_owner")
     interaction, created = record_once(ctx.session, p, employee=ctx.user)
-    if not created and "instance_id" not in p and any(getattr(interaction, n) for n in unlinked):
-        # this step put a logged email or call on its lead, deal or case: the work is ours now
+    if not created and not keep_owner and "instance_id" not in p:
+        # a process noted what the mailbox (or the telephony) logged: the work is its own now
         interaction.instance_id, interaction.task_id = ctx.instance_id, ctx.task_id
     return _result(interaction, created=created)
-
-
-def _records_it_lacks(session: Session, external_id: str | None) -> list[str]:
-    """The lead, deal and case links the interaction known by ``external_id`` has not got."""
-    known = by_external_id(session, external_id) if external_id else None
-    if known is None:
-        return []
-    return [name for name in ("lead_id", "deal_id", "case_id") if getattr(known, name) is None]
 
 
 def record_once(

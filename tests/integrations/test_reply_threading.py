@@ -11,8 +11,10 @@ timeline shows it once, linked to the deal.
 A reply that kept only its threading headers reaches the deal too: the quote
 email names the deal, whose newest open quote the reply answers.
 
-``lead_reply`` by email is not here: an email is correlated to a lead only by
-``In-Reply-To`` an outbox message about that lead, and no shipped process sends one.
+A lead that wrote to the sales address is acknowledged by ``lead_qualification``
+with an outbox message about the lead (``lead_id``); the customer's answer to it
+(``In-Reply-To`` that message) reaches the lead as ``lead_reply``: the owner is
+shown it and the email is logged once, linked to the lead.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 import crm
 from clientflow_cli.commands.demo import load_organisation
-from crm.models import Deal, Direction
+from crm.models import Deal, Direction, Interaction, Lead
 from engine import Engine, ManualClock, using_clock
 from integrations import Integrations
 from integrations import outbox as delivery
@@ -226,3 +229,72 @@ def test_a_reply_naming_the_quote_a_revision_replaced_reaches_the_revised_one(
     assert not [k for k in claims(engine) if k.endswith(":start")]
     [email_row] = inbound_emails(engine, deal.customer_id)
     assert (email_row["deal_id"], email_row["instance_id"]) == (deal.id, iid)
+
+
+PETR = "Petr Sokolov <petr@orion.example>"  # nobody the CRM knows
+
+
+def test_an_emailed_lead_is_acknowledged_and_its_reply_reaches_the_lead(
+    service: Integrations, engine: Engine
+) -> None:
+    send(
+        service,
+        email(
+            "We need CRM seats for 20 shops.",
+            sender=PETR,
+            to="sales@demo.clientflow.test",
+            subject="20 seats",
+            message_id="<lead-1@orion.example>",
+        ),
+    )
+    [first] = engine.tasks("anna", scope="mine")
+    assert (first["process"], first["task"]) == ("lead_qualification", "first_contact")
+    iid = first["instance_id"]
+    lead_id = engine.instance(iid)["data"]["lead_id"]
+    lead = get(engine, Lead, lead_id)
+    assert (lead.source, lead.email, lead.owner) == ("email", "petr@orion.example", "anna")
+
+    with capturing_relay() as (captured, port):
+        relay = delivery.SmtpRelay.from_url(f"smtp://127.0.0.1:{port}")
+        assert delivery.deliver_due(engine.db, relay.send) == {"sent": 1}
+    [ack] = captured.messages
+    assert ack["To"] == "petr@orion.example"
+    assert ack["Subject"] == "Re: 20 seats"
+    assert "anna will contact you shortly" in ack.get_content()
+
+    send(  # the customer answers the acknowledgement: its Message-ID threads the reply
+        service,
+        email(
+            "Also: can you call after 3 pm?\n\n> " + ack.get_content(),
+            sender=PETR,
+            to=ack["From"],
+            subject=f"Re: {ack['Subject']}",
+            message_id="<lead-reply-1@orion.example>",
+            In_Reply_To=ack["Message-ID"],
+            References=ack["Message-ID"],
+        ),
+    )
+
+    replies = [o for k, o in claims(engine).items() if k.endswith(":reply")]
+    assert [(r["outcome"], r["instance_id"]) for r in replies] == [("delivered", iid)]
+    starts = [k for k in claims(engine) if k.endswith(":start")]
+    assert starts == ["email:lead-1@orion.example:start"]  # the reply opened no second lead
+    assert task(engine, iid, "first_contact")["id"] == first["id"]  # the contact task goes on
+    [wrote] = [t for t in engine.tasks("anna", scope="mine") if t["task"] == "review_lead_reply"]
+    assert (wrote["instance_id"], wrote["title"]) == (iid, "Petr Sokolov wrote back")
+    assert engine.task(wrote["id"])["data"]["reply_text"] == "Also: can you call after 3 pm?"
+
+    with engine.session() as session:
+        inbound = session.scalars(
+            sa.select(Interaction)
+            .where(Interaction.direction == Direction.INBOUND)
+            .order_by(Interaction.id)
+        ).all()
+        logged = [(i.external_id, i.subject, i.sender) for i in inbound]
+        [reply] = [i for i in inbound if i.external_id == "email:lead-reply-1@orion.example"]
+        linked = (reply.lead_id, reply.instance_id, reply.body)
+    assert logged == [  # each email once: the lead's step linked the mailbox's copy, no note
+        ("email:lead-1@orion.example", "20 seats", "petr@orion.example"),
+        ("email:lead-reply-1@orion.example", "Re: Re: 20 seats", "petr@orion.example"),
+    ]
+    assert linked == (lead_id, iid, "Also: can you call after 3 pm?")  # the lead's step owns it
