@@ -7,42 +7,25 @@ the first request is still on its way.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from handlers import build_engine
 from tests.integrations.conftest import BPMN
 from tests.integrations.servers import StandIn, http_stand_in
-from web import create_app
 
 from .conftest import VIEWPORT, shot, sign_in
-from .site import QuietHandler, Site, copy_sqlite
+from .site import Site, copy_sqlite, serve
 
 SEED = BPMN / "seed_contact.bpmn"
 
 
-@contextmanager
-def serve_with_pbx(url: str, pbx: StandIn) -> Iterator[Site]:
-    """The demo site as ``clientflow serve`` runs it, with click-to-call through ``pbx``."""
-    engine = build_engine(url)
-    config = {"TESTING": True, "CALL_PROVIDER": "pbx", "PBX_ORIGINATE_URL": pbx.url,
-              "HOOK_SECRET": "e2e-secret", "CALL_AGENTS": {"*": "101"}}  # fmt: skip
-    httpd = make_server("127.0.0.1", 0, create_app(engine, config), threaded=True,
-                        request_handler=QuietHandler)  # fmt: skip
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Site(engine, f"http://127.0.0.1:{httpd.server_port}")
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        engine.db.dispose()
+def pbx_config(pbx: StandIn) -> dict[str, Any]:
+    """What the demo site is served with so that its Call button places calls on ``pbx``."""
+    return {"CALL_PROVIDER": "pbx", "PBX_ORIGINATE_URL": pbx.url, "HOOK_SECRET": "e2e-secret",
+            "CALL_AGENTS": {"*": "101"}}  # fmt: skip
 
 
 @pytest.fixture
@@ -51,7 +34,7 @@ def calling(demo_sqlite: Path, tmp_path: Path) -> Iterator[tuple[Site, StandIn]]
     copy_sqlite(demo_sqlite, target)
     with http_stand_in({"call_id": "pbx-e2e"}) as pbx:
         pbx.delay = 1.0
-        with serve_with_pbx(f"sqlite:///{target}", pbx) as site:
+        with serve(f"sqlite:///{target}", pbx_config(pbx)) as site:
             yield site, pbx
 
 
