@@ -14,21 +14,16 @@ from __future__ import annotations
 
 import base64
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from ..errors import NotConfigured, ProviderError
-from ..providers.base import required
-from ..signing import SIGNATURE_HEADER, sign
+from ..errors import NotConfigured
+from ..providers.base import post_signed, required
 
 URL_KEY = "MAIL_API_URL"
 SECRET_KEY = "MAIL_API_SECRET"
-ANSWER_LIMIT = 64 * 1024
-REASON_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -49,31 +44,23 @@ class HttpMailApi:
         """POST ``message``; the API's id for it, or :class:`ProviderError` saying why not."""
         message_id = str(message["Message-ID"] or "")
         body = json.dumps(payload(message)).encode()
-        headers = {
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: sign(self.secret, body),
-            "Idempotency-Key": message_id,
-        }
-        answer = self._post(body, headers)
+        answer = self._post(body, message_id)
         provider_id = answer.get("id") if isinstance(answer, dict) else None
         if isinstance(provider_id, str | int) and str(provider_id).strip():
             return str(provider_id).strip()[:200]
         return message_id
 
-    def _post(self, body: bytes, headers: dict[str, str]) -> Any:
-        request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read(ANSWER_LIMIT)
-        except urllib.error.HTTPError as exc:
-            reason = _reason(exc.read(ANSWER_LIMIT))
-            raise ProviderError(
-                f"the mail API refused the message: HTTP {exc.code} {exc.reason}{reason}"
-            ) from exc
-        except (urllib.error.URLError, OSError) as exc:
-            cause = getattr(exc, "reason", exc)
-            message = f"the mail API at {self.url} could not be reached: {cause}"
-            raise ProviderError(message) from exc
+    def _post(self, body: bytes, message_id: str) -> Any:
+        raw = post_signed(
+            self.url,
+            self.secret,
+            body,
+            self.timeout,
+            who="the mail API",
+            what="the message",
+            headers={"Idempotency-Key": message_id},
+            explain=True,
+        )
         try:
             return json.loads(raw or b"{}")
         except ValueError:
@@ -104,18 +91,6 @@ def _addresses(message: EmailMessage, header: str) -> list[str]:
     if value is None:
         return []
     return [address.addr_spec for address in value.addresses]
-
-
-def _reason(raw: bytes) -> str:
-    """The API's own words for a refusal (its JSON ``error``/``message``, else the text)."""
-    try:
-        answer = json.loads(raw)
-    except ValueError:
-        text = raw.decode(errors="replace").strip()
-    else:
-        found = answer.get("message") or answer.get("error") if isinstance(answer, dict) else None
-        text = str(found or "").strip()
-    return f": {text[:REASON_CHARS]}" if text else ""
 
 
 def from_config(config: Mapping[str, Any]) -> HttpMailApi:

@@ -1,13 +1,21 @@
-"""The interface every call provider implements, and what passes through it."""
+"""The interface every call provider implements, what passes through it, and the signed
+JSON POST that the generic PBX and the HTTP mail API both speak."""
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import NotConfigured
 from ..errors import ProviderError as ProviderError
+from ..signing import SIGNATURE_HEADER, sign
+
+ANSWER_LIMIT = 64 * 1024
+REASON_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -62,3 +70,48 @@ def required(config: Mapping[str, Any], *keys: str, purpose: str = "place calls"
     if missing:
         raise NotConfigured(f"set {' and '.join(missing)} to {purpose}")
     return [str(value) for value in values]
+
+
+def post_signed(
+    url: str,
+    secret: str,
+    body: bytes,
+    timeout: float,
+    *,
+    who: str,
+    what: str,
+    headers: Mapping[str, str] | None = None,
+    explain: bool = False,
+) -> bytes:
+    """POST the JSON ``body`` signed like our hooks; the answer's bytes (2xx).
+
+    Anything else is a :class:`ProviderError`: "{who} refused {what}: HTTP 503 Service
+    Unavailable" (with ``explain``, followed by the server's own reason) or "{who} at
+    {url} could not be reached: ...".
+    """
+    sent = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body)}
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers=sent | dict(headers or {})
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            answer: bytes = response.read(ANSWER_LIMIT)
+            return answer
+    except urllib.error.HTTPError as exc:
+        reason = _refusal_reason(exc.read(ANSWER_LIMIT)) if explain else ""
+        raise ProviderError(f"{who} refused {what}: HTTP {exc.code} {exc.reason}{reason}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        cause = getattr(exc, "reason", exc)
+        raise ProviderError(f"{who} at {url} could not be reached: {cause}") from exc
+
+
+def _refusal_reason(raw: bytes) -> str:
+    """The server's own words for a refusal (its JSON ``error``/``message``, else the text)."""
+    try:
+        answer = json.loads(raw)
+    except ValueError:
+        text = raw.decode(errors="replace").strip()
+    else:
+        found = answer.get("message") or answer.get("error") if isinstance(answer, dict) else None
+        text = str(found or "").strip()
+    return f": {text[:REASON_CHARS]}" if text else ""

@@ -10,17 +10,13 @@ It then posts the call's status events, with that ``call_id`` (legs naming it as
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..signing import SIGNATURE_HEADER, sign
-from .base import CallRequest, PlacedCall, ProviderError, required
+from .base import CallRequest, PlacedCall, ProviderError, post_signed, required
 
 ORIGINATE_URL = "PBX_ORIGINATE_URL"
-ANSWER_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,23 +37,14 @@ class GenericPbx:
             {"request_id": call.reference, "to": call.to, "agent": call.agent,
              "employee": call.employee, "callback_url": call.callback_url}
         ).encode()  # fmt: skip
-        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(self.secret, body)}
-        answer = self._post(body, headers)
+        answer = self._post(body)
         call_id = answer.get("call_id")
         if not isinstance(call_id, str | int) or not str(call_id).strip():
             raise ProviderError("the PBX accepted the call but answered without a call_id")
         return PlacedCall(self.name, str(call_id).strip(), str(answer.get("status") or "queued"))
 
-    def _post(self, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
-        request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read(ANSWER_LIMIT)
-        except urllib.error.HTTPError as exc:
-            raise ProviderError(f"the PBX refused the call: HTTP {exc.code} {exc.reason}") from exc
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise ProviderError(f"the PBX at {self.url} could not be reached: {reason}") from exc
+    def _post(self, body: bytes) -> dict[str, Any]:
+        raw = post_signed(self.url, self.secret, body, self.timeout, who="the PBX", what="the call")
         try:
             answer = json.loads(raw or b"{}")
         except ValueError as exc:
