@@ -7,7 +7,6 @@ engine's public API the way the mailbox, the phone line and the agents do.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,10 +26,9 @@ from crm.models import (
 )
 from engine import Engine
 
-from ._support import complete, get, rows, seeding
+from ._support import complete, get, integration_logs, rows, seeding
 
 KEY = "complaint_resolution"
-MAILBOX_BPMN = Path(__file__).parents[2] / "integrations" / "bpmn" / "integration_interaction.bpmn"
 
 
 def seed_customer(
@@ -134,14 +132,9 @@ def recorded_by(engine: Engine, interaction: Interaction) -> list[tuple[str, str
 
 def mailbox_logs(engine: Engine, case: Case, message_id: str, text: str) -> int:
     """The integrations' interaction process logs the email, as it does before the message."""
-    engine.deploy({MAILBOX_BPMN.name: MAILBOX_BPMN.read_text()})
-    fields = ("recording_url", "duration_s", "occurred_at", "customer_id", "lead_id", "employee")
-    email = {
-        **dict.fromkeys(fields),
+    return integration_logs(
+        engine,
         **{"kind": "email", "direction": "in", "channel": "email", "subject": "Re: invoice"},
         **{"body": text, "contact_id": case.contact_id, "case_id": case.id},
-        **{"external_id": message_id, "sender": "ivan@vega.test", "recipients": None},
-    }
-    outcome = engine.start("integration_interaction", email, "integrations")
-    assert outcome["status"] == "completed", outcome["incident"]
-    return int(outcome["data"]["logged"]["interaction_id"])
+        **{"external_id": message_id, "sender": "ivan@vega.test"},
+    )

@@ -131,3 +131,20 @@ def reviews(engine: Engine, iid: str) -> list[dict[str, Any]]:
 def messages(engine: Engine, iid: str) -> int:
     """How many messages the instance has taken (its audit trail's ``message`` steps)."""
     return [a for a, _t in actions(engine, iid)].count("message")
+
+
+MAILBOX_BPMN = Path(__file__).parents[2] / "integrations" / "bpmn" / "integration_interaction.bpmn"
+LOGGED_FIELDS = ("kind", "direction", "channel", "subject", "body", "recording_url", "duration_s")
+LOGGED_FIELDS += ("occurred_at", "customer_id", "contact_id", "lead_id", "case_id", "employee")
+LOGGED_FIELDS += ("external_id", "sender", "recipients")
+
+
+def integration_logs(engine: Engine, **fields: Any) -> int:
+    """The integrations' interaction process logs an email or call (the rest of its fields
+    None), as the mailbox and the telephony do before a message reaches a process."""
+    engine.deploy({MAILBOX_BPMN.name: MAILBOX_BPMN.read_text()})
+    outcome = engine.start(
+        "integration_interaction", {**dict.fromkeys(LOGGED_FIELDS), **fields}, "integrations"
+    )
+    assert outcome["status"] == "completed", outcome["incident"]
+    return int(outcome["data"]["logged"]["interaction_id"])

@@ -17,7 +17,6 @@ from crm.models import Case, CaseStatus, Interaction, InteractionKind
 from engine import Engine, ManualClock
 
 from ._complaints import (
-    MAILBOX_BPMN,
     case_of,
     customer_replies,
     phone,
@@ -27,24 +26,28 @@ from ._complaints import (
     respond,
     start,
 )
-from ._support import actions, complete, done_tasks, messages, open_tasks, rows, task
+from ._support import (
+    actions,
+    complete,
+    done_tasks,
+    integration_logs,
+    messages,
+    open_tasks,
+    rows,
+    task,
+)
 
 CALLED = "Vega LLC called about CASE-000001"
 
 
 def telephony_logs(engine: Engine, case: Case, call_id: str) -> int:
     """The telephony integration logs the finished call, as it does for every call."""
-    engine.deploy({MAILBOX_BPMN.name: MAILBOX_BPMN.read_text()})
-    fields = ("recording_url", "occurred_at", "customer_id", "lead_id", "employee", "body")
-    call = {
-        **dict.fromkeys(fields),
+    return integration_logs(
+        engine,
         **{"kind": "call", "direction": "in", "channel": "telephony", "duration_s": 40},
-        **{"subject": "Call from +79215550102", "contact_id": case.contact_id, "case_id": None},
-        **{"external_id": f"call:{call_id}", "sender": "+79215550102", "recipients": None},
-    }
-    outcome = engine.start("integration_interaction", call, "integrations")
-    assert outcome["status"] == "completed", outcome["incident"]
-    return int(outcome["data"]["logged"]["interaction_id"])
+        **{"subject": "Call from +79215550102", "contact_id": case.contact_id},
+        **{"external_id": f"call:{call_id}", "sender": "+79215550102"},
+    )
 
 
 def calls_logged(engine: Engine, call_id: str) -> list[Interaction]:

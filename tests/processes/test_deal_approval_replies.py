@@ -15,9 +15,18 @@ import sqlalchemy as sa
 from crm.models import Deal, Direction, Interaction
 from engine import Engine
 
-from ._complaints import MAILBOX_BPMN
 from ._deals import APPROVE, quotes, reply, start
-from ._support import actions, complete, done_tasks, get, messages, reviews, rows, task
+from ._support import (
+    actions,
+    complete,
+    done_tasks,
+    get,
+    integration_logs,
+    messages,
+    reviews,
+    rows,
+    task,
+)
 
 
 def replies_on(engine: Engine, deal_id: int) -> list[Interaction]:
@@ -30,17 +39,12 @@ def replies_on(engine: Engine, deal_id: int) -> list[Interaction]:
 
 def mailbox_logs(engine: Engine, customer_id: int, message_id: str, text: str) -> int:
     """The integrations' interaction process logs the email before the message goes out."""
-    engine.deploy({MAILBOX_BPMN.name: MAILBOX_BPMN.read_text()})
-    fields = ("recording_url", "duration_s", "occurred_at", "lead_id", "employee", "case_id")
-    email = {
-        **dict.fromkeys(fields),
+    return integration_logs(
+        engine,
         **{"kind": "email", "direction": "in", "channel": "email", "subject": "Re: offer"},
-        **{"body": text, "contact_id": None, "customer_id": customer_id},
-        **{"external_id": message_id, "sender": "ivan@vega.example", "recipients": None},
-    }
-    outcome = engine.start("integration_interaction", email, "integrations")
-    assert outcome["status"] == "completed", outcome["incident"]
-    return int(outcome["data"]["logged"]["interaction_id"])
+        **{"body": text, "customer_id": customer_id},
+        **{"external_id": message_id, "sender": "ivan@vega.example"},
+    )
 
 
 def test_a_reply_while_the_manager_approves_goes_to_the_owner_and_the_approval_goes_on(
