@@ -15,23 +15,14 @@ import pytest
 import sqlalchemy as sa
 
 from engine import DefinitionError, Engine, ManualClock, using_clock
-from engine.models import Job, MessageSubscription
+from engine.models import Job
 
 from ..conftest import BPMN, bundle
+from .waits import subscriptions
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 REPLY = ("race_reply", "case_number=C-1")
 WITHDRAW = ("race_withdraw", "case_number=C-1&region=north")
-
-
-def _subscriptions(engine: Engine, instance_id: str) -> set[tuple[str, str]]:
-    with engine.session() as s:
-        rows = s.execute(
-            sa.select(MessageSubscription.message_name, MessageSubscription.correlation).where(
-                MessageSubscription.instance_id == uuid.UUID(instance_id)
-            )
-        ).all()
-    return {(name, corr) for name, corr in rows}
 
 
 def _jobs(engine: Engine, instance_id: str) -> list[tuple[str, datetime]]:
@@ -58,20 +49,20 @@ def test_messages_behind_the_gateway_subscribe_and_the_winner_unsubscribes_the_r
 ) -> None:
     with using_clock(ManualClock(T0)):
         first, second = _start_two(engine)
-        assert _subscriptions(engine, first) == {REPLY, WITHDRAW}
+        assert subscriptions(engine, first) == {REPLY, WITHDRAW}
         assert _jobs(engine, first) == [("wait_silence", T0 + timedelta(hours=2))]
 
         reply = engine.send_message("race_reply", {"case_number": "C-1"}, {"text": "fixed, thanks"})
     assert reply["outcome"] == "delivered"
     assert reply["instance"]["id"] == first
-    assert _subscriptions(engine, first) == set()  # the withdrawal lost the race
+    assert subscriptions(engine, first) == set()  # the withdrawal lost the race
     assert _jobs(engine, first) == []  # and so did the silence timer
     assert _open_tasks(engine, first) == ["read_reply"]
     assert engine.instance(first)["data"]["text"] == "fixed, thanks"
     withdraw = engine.send_message("race_withdraw", {"case_number": "C-1", "region": "north"})
     assert withdraw["outcome"] == "unmatched"
     # the other instance still waits for all three
-    assert _subscriptions(engine, second) == {
+    assert subscriptions(engine, second) == {
         ("race_reply", "case_number=C-2"),
         ("race_withdraw", "case_number=C-2&region=south"),
     }
@@ -88,13 +79,13 @@ def test_correlation_keys_of_each_branch_are_honoured(engine: Engine) -> None:
     assert withdrawn["outcome"] == "delivered"
     assert withdrawn["instance"]["id"] == second
     assert withdrawn["instance"]["status"] == "completed"
-    assert _subscriptions(engine, second) == set()
+    assert subscriptions(engine, second) == set()
     assert _jobs(engine, second) == []
-    assert _subscriptions(engine, first) == {REPLY, WITHDRAW}
+    assert subscriptions(engine, first) == {REPLY, WITHDRAW}
     assert engine.instance(first)["status"] == "running"
 
 
-def test_the_timer_winning_removes_both_subscriptions(engine: Engine) -> None:
+def test_the_timer_winning_removes_bothsubscriptions(engine: Engine) -> None:
     clock = ManualClock(T0)
     with using_clock(clock):
         first, second = _start_two(engine)
@@ -102,7 +93,7 @@ def test_the_timer_winning_removes_both_subscriptions(engine: Engine) -> None:
         assert engine.fire_due_timers() == 2
         assert engine.fire_due_timers() == 0
     for instance_id in (first, second):
-        assert _subscriptions(engine, instance_id) == set()
+        assert subscriptions(engine, instance_id) == set()
         assert _jobs(engine, instance_id) == []
         assert _open_tasks(engine, instance_id) == ["chase"]
         history = [h["action"] for h in engine.instance(instance_id)["history"]]

@@ -8,26 +8,12 @@ one catch it correlates with, and no other.
 
 from __future__ import annotations
 
-import uuid
-
-import sqlalchemy as sa
-
 from engine import Engine
-from engine.models import MessageSubscription
 
 from ..conftest import bundle
+from .waits import subscriptions
 
 NOTE = "customer_note"
-
-
-def _subscriptions(engine: Engine, instance_id: str) -> set[tuple[str, str]]:
-    with engine.session() as s:
-        rows = s.execute(
-            sa.select(MessageSubscription.message_name, MessageSubscription.correlation).where(
-                MessageSubscription.instance_id == uuid.UUID(instance_id)
-            )
-        ).all()
-    return {(name, corr) for name, corr in rows}
 
 
 def _titles(engine: Engine, instance_id: str) -> list[str]:
@@ -43,24 +29,24 @@ def test_parallel_catches_of_one_message_are_correlated_independently(engine: En
     first = engine.start("two_catches_test", {"case_number": "C-1", "order_id": "O-1"})["id"]
     second = engine.start("two_catches_test", {"case_number": "C-2", "order_id": "O-2"})["id"]
     waits = {(NOTE, "ref=C-1/A"), (NOTE, "ref=C-1/B"), (NOTE, "order_id=O-1")}
-    assert _subscriptions(engine, first) == waits
+    assert subscriptions(engine, first) == waits
 
     to_b = _note(engine, {"ref": "C-1/B"}, "for B")
     assert to_b["outcome"] == "delivered"
     assert to_b["instance"]["id"] == first  # type: ignore[index]
     assert _titles(engine, first) == ["B: for B"]  # A and the order still wait
-    assert _subscriptions(engine, first) == waits - {(NOTE, "ref=C-1/B")}
+    assert subscriptions(engine, first) == waits - {(NOTE, "ref=C-1/B")}
     assert _note(engine, {"ref": "C-1/B"}, "again")["outcome"] == "unmatched"
 
     assert _note(engine, {"order_id": "O-1"}, "for the order")["outcome"] == "delivered"
     assert _titles(engine, first) == ["B: for B", "Order: for the order"]
     assert _note(engine, {"ref": "C-1/A"}, "for A")["outcome"] == "delivered"
     assert _titles(engine, first) == ["A: for A", "B: for B", "Order: for the order"]
-    assert _subscriptions(engine, first) == set()
+    assert subscriptions(engine, first) == set()
 
     # the other instance saw none of it
     assert _titles(engine, second) == []
-    assert _subscriptions(engine, second) == {
+    assert subscriptions(engine, second) == {
         (NOTE, "ref=C-2/A"),
         (NOTE, "ref=C-2/B"),
         (NOTE, "order_id=O-2"),
@@ -76,7 +62,7 @@ def test_a_boundary_event_and_a_receive_task_each_take_their_own_messages(
     engine.deploy(bundle("note_or_contact.bpmn"))
     data = {"case_number": "CASE-9", "contact_id": "P-5"}
     instance = engine.start("note_or_contact_test", data)["id"]
-    assert _subscriptions(engine, instance) == {
+    assert subscriptions(engine, instance) == {
         (NOTE, "case_number=CASE-9"),
         (NOTE, "contact_id=P-5"),
     }
@@ -85,7 +71,7 @@ def test_a_boundary_event_and_a_receive_task_each_take_their_own_messages(
 
     assert _note(engine, {"contact_id": "P-5"}, "hi")["outcome"] == "delivered"
     assert _titles(engine, instance) == ["Call back: hi", "Work the case"]  # the boundary waits
-    assert _subscriptions(engine, instance) == {(NOTE, "case_number=CASE-9")}
+    assert subscriptions(engine, instance) == {(NOTE, "case_number=CASE-9")}
 
     assert _note(engine, {"case_number": "CASE-9"}, "note 1")["outcome"] == "delivered"
     assert _titles(engine, instance) == ["Call back: hi", "Read note 1", "Work the case"]
