@@ -105,3 +105,11 @@ def engine(db_url: str) -> Iterator[Engine]:
 def bundle(*names: str) -> dict[str, str]:
     """Files from tests/engine/bpmn as a deployable bundle."""
     return {name: (BPMN / name).read_text() for name in names}
+
+
+@pytest.fixture
+def no_delivery_afterwards() -> Iterator[None]:
+    """No outbox delivery installed by a web app before or after: the hook is process-wide."""
+    handlers.mail.set_delivery(None)
+    yield
+    handlers.mail.set_delivery(None)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-import handlers.mail
 from crm.models import OutboxMessage
 from engine import Engine
 from integrations import Integrations, NotConfigured, ProviderError, email_event, parse_email
@@ -198,12 +196,6 @@ def test_the_provider_setting_says_what_is_missing_or_wrong() -> None:
     assert env_config({"CLIENTFLOW_MAIL_PROVIDER": "http", "HOME": "/root"}) == {
         "MAIL_PROVIDER": "http"
     }
-
-
-@pytest.fixture
-def no_delivery_afterwards() -> Iterator[None]:
-    yield
-    handlers.mail.set_delivery(None)  # the hook is process-wide: leave none behind
 
 
 def test_the_web_app_delivers_through_the_configured_provider_right_after_the_step(

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
-import handlers.mail
 from engine import Engine
 from integrations.rules import load_rules
 from tests.integrations.conftest import open_complaint, seed_contact
 from tests.integrations.servers import capturing_relay
 
 from .conftest import make_app
-
-
-@pytest.fixture
-def no_delivery_afterwards() -> Iterator[None]:
-    yield
-    handlers.mail.set_delivery(None)  # the hook is process-wide: leave none behind
 
 
 def test_with_smtp_url_a_queued_message_leaves_right_after_its_step(

@@ -8,7 +8,6 @@ the mail server.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-import handlers.mail
 from integrations import sign
 from integrations.models import EventStatus
 from integrations.rules import RULES_ENV
@@ -31,11 +29,7 @@ from .breakage import UNKNOWN_CALLER, call_event, deploy_stand_in, failed_messag
 PAGE = "/operations/channels"
 
 
-@pytest.fixture(autouse=True)
-def no_delivery_afterwards() -> Iterator[None]:
-    handlers.mail.set_delivery(None)  # the after-step hook is process-wide: start clean
-    yield
-    handlers.mail.set_delivery(None)  # and leave none behind
+pytestmark = pytest.mark.usefixtures("no_delivery_afterwards")
 
 
 def make_app(world: World, **config: Any) -> Flask:
